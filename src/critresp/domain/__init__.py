@@ -1,0 +1,1 @@
+"""Pure domain rules. Never imports Textual, SQL or network code."""
