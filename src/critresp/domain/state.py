@@ -108,6 +108,8 @@ class Applied:
     # enforcement rows that were created or changed (full new state)
     enforcements: tuple[EnforcementState, ...] = ()
     notice: str | None = None  # something to tell the actor (e.g. "sent for approval")
+    # party account status changes the server applies: (party_id, new_status)
+    party_updates: tuple[tuple[str, str], ...] = ()
 
     ok = True
 

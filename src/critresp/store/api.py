@@ -7,7 +7,9 @@ them from Textual thread workers, never from the UI thread.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, Iterable, Protocol
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Iterable, Literal, Protocol
 from uuid import UUID
 
 from ..domain.mutations import Mutation
@@ -24,6 +26,23 @@ from .views import (
     QueueQuery,
     SyncStatus,
 )
+
+
+@dataclass(frozen=True)
+class PushResult:
+    seq: int
+    mutation_id: UUID
+    status: Literal["applied", "duplicate", "rejected"]
+    code: str | None = None
+    message: str | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class PullApplied:
+    changed_case_ids: tuple[str, ...]
+    new_t0_case_ids: tuple[str, ...]  # T0 cases this store had never seen
+    records: int
 
 
 class OutboxItem(Protocol):
@@ -80,9 +99,38 @@ class StoreAPI(Protocol):
     def load_draft(self, case_id: str, key: str) -> str | None: ...
 
     # --- sync support ----------------------------------------------------------
+    # Design: every case row keeps ``base`` = the last server-confirmed (or
+    # imported) CaseRecord. The visible case = base + still-pending local
+    # mutations re-decided in outbox order ("rebase"). A pulled record replaces
+    # the base and triggers a rebase; a rejected mutation leaves the outbox, its
+    # pending timeline events / enforcement rows are deleted, the case is
+    # rebased, and a NoticeView is recorded (keeping any typed text as draft).
     def sync_status(self) -> SyncStatus: ...
 
-    def outbox_pending(self, limit: int = 500) -> list[OutboxItem]: ...
+    def client_id(self) -> str:
+        """Stable random id of this store (generated on creation)."""
+
+    def outbox_pending(self, limit: int = 500) -> list[OutboxItem]:
+        """Unacknowledged outbox rows in seq order."""
+
+    def record_push_results(self, results: Iterable["PushResult"]) -> None:
+        """One transaction: applied/duplicate -> acknowledged (pending flag off);
+        rejected -> removed from pending, effects rolled back by rebase, notice."""
+
+    def get_cursor(self) -> str | None: ...
+
+    def apply_pull(self, changes: Dataset, cursor: str) -> "PullApplied":
+        """One transaction: upsert records (server version wins over base),
+        store the new cursor, rebase cases that have pending mutations.
+        Returns ids of cases that are new T0s (for the bell) and changed ids."""
+
+    def set_sync_state(
+        self, *, online: bool, error: str | None = None, server_url: str | None = None,
+        synced_at: "datetime | None" = None,
+    ) -> None: ...
+
+    def set_identity(self, actor: Actor) -> None:
+        """Remember who is logged in on this store (shown in the status bar)."""
 
     # --- export ------------------------------------------------------------------
     def export_cases(self, fmt: str, out: IO[str], query: QueueQuery | None = None) -> int: ...
