@@ -152,6 +152,7 @@ class EnforcementRecord(_Rec):
     restriction: str | None = None
     duration_days: int | None = None
     include_linked: bool = False
+    reversal_requested_by: str | None = None  # who asked to reverse an L4/L5
     version: int = 0
 
     _aw = field_validator("requested_at", "decided_at")(lambda cls, v: _aware(v))

@@ -55,6 +55,8 @@ class EnforcementState:
     restriction: str | None = None
     duration_days: int | None = None
     include_linked: bool = False
+    # who asked to reverse an L4/L5 (four-eyes applies to the reversal too)
+    reversal_requested_by: str | None = None
 
 
 @dataclass(frozen=True)
