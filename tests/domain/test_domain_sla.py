@@ -96,7 +96,7 @@ def test_format_remaining(delta, text):
     assert format_remaining(C + delta, C) == text
 
 
-@given(st.integers(min_value=-(10**7), max_value=10**7)  # up to ~115 days)
+@given(st.integers(min_value=-(10**7), max_value=10**7))  # up to ~115 days
 def test_format_remaining_is_compact_and_signed(seconds):
     text = format_remaining(C + timedelta(seconds=seconds), C)
     assert len(text) <= 8
