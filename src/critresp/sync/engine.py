@@ -1,0 +1,242 @@
+"""The sync engine: drains the outbox and pulls changes into the local store.
+
+``SyncEngine(store, client, clock)`` implements ``sync.api.SyncRunner``.
+
+- ``run_once()`` pushes the whole outbox in seq order (batches of up to 500),
+  records each batch's per-mutation results with ``store.record_push_results``,
+  then pulls pages until ``has_more`` is false, each page applied with
+  ``store.apply_pull(changes, cursor)`` (page + cursor in one transaction).
+- ``wait_for_changes(timeout)`` long-polls ``/pull``.
+- A lock serialises pushes (the UI may call ``run_once`` from a worker while a
+  long-poll runs in another thread); applying pulled pages is serialised too,
+  and a page is applied only if the store's cursor is still the one it was
+  fetched from (otherwise it is dropped and re-pulled), so two pullers can
+  never move the cursor backwards.
+- Outbox rows are only ever changed through ``record_push_results`` with the
+  server's answers: a failure (offline, timeout, bad payload) leaves them
+  untouched and in order for the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from ..domain.clock import Clock
+from ..store.api import PushResult
+from .api import SyncReport
+from .client import MAX_PULL_WAIT, MAX_PUSH_BATCH, ApiClient
+from .errors import AuthError, ForbiddenError, OfflineError, SyncError
+
+log = logging.getLogger("critresp.sync.engine")
+
+MAX_PUSH_ROUNDS = 10_000  # safety net against a server that never acknowledges
+
+
+class _Acc:
+    """Counters for one SyncReport."""
+
+    def __init__(self) -> None:
+        self.pushed = 0
+        self.rejected = 0
+        self.pulled = 0
+        self.new_t0: list[str] = []
+        self.changed: list[str] = []
+        self.notices: list[str] = []
+
+    def add_pull(self, applied: Any) -> None:
+        self.pulled += int(getattr(applied, "records", 0) or 0)
+        for cid in getattr(applied, "new_t0_case_ids", ()) or ():
+            if cid not in self.new_t0:
+                self.new_t0.append(cid)
+        for cid in getattr(applied, "changed_case_ids", ()) or ():
+            if cid not in self.changed:
+                self.changed.append(cid)
+
+    def report(self, ok: bool, error: str | None = None) -> SyncReport:
+        return SyncReport(
+            ok=ok,
+            pushed=self.pushed,
+            rejected=self.rejected,
+            pulled=self.pulled,
+            new_t0_case_ids=tuple(self.new_t0),
+            changed_case_ids=tuple(self.changed),
+            error=error,
+            notices=tuple(self.notices),
+        )
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Any,
+        client: ApiClient,
+        clock: Clock,
+        *,
+        batch_size: int = MAX_PUSH_BATCH,
+        page_limit: int = 1000,
+        server_url: str | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.clock = clock
+        self.batch_size = max(1, min(MAX_PUSH_BATCH, int(batch_size)))
+        self.page_limit = max(1, min(2000, int(page_limit)))
+        self.server_url = server_url or getattr(client, "base_url", None)
+        self._push_lock = threading.Lock()
+        self._apply_lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<SyncEngine {self.server_url}>"
+
+    # --- SyncRunner ------------------------------------------------------------------
+    def run_once(self) -> SyncReport:
+        acc = _Acc()
+        if self._closed:
+            return acc.report(False, "sync engine is closed")
+        try:
+            self._push_all(acc)
+            self._pull_until_caught_up(acc, wait=0.0)
+        except SyncError as exc:
+            return self._failed(acc, exc)
+        except Exception as exc:  # a store / programming error must not kill the UI worker
+            return self._crashed(acc, exc)
+        self._succeeded()
+        return acc.report(True)
+
+    def wait_for_changes(self, timeout: float) -> SyncReport:
+        acc = _Acc()
+        if self._closed:
+            return acc.report(False, "sync engine is closed")
+        deadline = time.monotonic() + max(0.0, float(timeout))
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                wait = min(MAX_PULL_WAIT, max(0.0, remaining))
+                started = time.monotonic()
+                got = self._pull_until_caught_up(acc, wait=wait)
+                if got or self._closed or deadline - time.monotonic() <= 0.05:
+                    break
+                if time.monotonic() - started < wait / 2:
+                    # the server answered "nothing new" early: don't hammer it
+                    break
+        except SyncError as exc:
+            return self._failed(acc, exc)
+        except Exception as exc:
+            if self._closed:
+                return acc.report(False, "sync engine is closed")
+            return self._crashed(acc, exc)
+        self._succeeded()
+        return acc.report(True)
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self.client.close()
+        except Exception:  # pragma: no cover - best effort
+            log.debug("closing the API client failed", exc_info=True)
+
+    # --- push ------------------------------------------------------------------------
+    def push_outbox(self) -> SyncReport:
+        """Push only (no pull)."""
+        acc = _Acc()
+        try:
+            self._push_all(acc)
+        except SyncError as exc:
+            return self._failed(acc, exc)
+        except Exception as exc:
+            return self._crashed(acc, exc)
+        return acc.report(True)
+
+    def _push_all(self, acc: _Acc) -> None:
+        with self._push_lock:
+            client_id = self.store.client_id()
+            for _ in range(MAX_PUSH_ROUNDS):
+                items = self.store.outbox_pending(self.batch_size)
+                if not items:
+                    return
+                items = sorted(items, key=lambda it: it.seq)
+                results = self.client.push(client_id, items)
+                by_seq = {it.seq: it for it in items}
+                # keep only results for what we sent, in outbox order
+                results = sorted((r for r in results if r.seq in by_seq), key=lambda r: r.seq)
+                if results:
+                    self.store.record_push_results(results)
+                for r in results:
+                    if r.status == "rejected":
+                        acc.rejected += 1
+                        acc.notices.append(self._notice_line(r, by_seq[r.seq]))
+                    else:
+                        acc.pushed += 1
+                answered = {r.seq for r in results}
+                if not answered or items[0].seq not in answered:
+                    # The server skipped the head of the outbox: stop rather than spin or
+                    # reorder. The rows stay pending and are pushed again next run.
+                    raise SyncError(
+                        "Server did not acknowledge the oldest pending action; will retry next sync"
+                    )
+            raise SyncError("Outbox did not drain; will retry next sync")  # pragma: no cover
+
+    @staticmethod
+    def _notice_line(r: PushResult, item: Any) -> str:
+        kind = getattr(getattr(item, "mutation", None), "kind", "action")
+        case_id = getattr(getattr(item, "mutation", None), "case_id", "?")
+        why = r.message or r.code or "rejected by the server"
+        return " ".join(f"{case_id}: {kind.replace('_', ' ')} refused: {why}".split())
+
+    # --- pull ------------------------------------------------------------------------
+    def _pull_until_caught_up(self, acc: _Acc, *, wait: float) -> bool:
+        """Pull pages until has_more is false. ``wait`` applies to the first request.
+
+        Returns True if any records were applied.
+        """
+        got_any = False
+        first = True
+        while not self._closed:
+            cursor = self.store.get_cursor()
+            page = self.client.pull(cursor, limit=self.page_limit, wait=wait if first else 0.0)
+            first = False
+            with self._apply_lock:
+                if self.store.get_cursor() != cursor:
+                    # another thread applied newer pages meanwhile: drop ours, re-pull
+                    continue
+                applied = self.store.apply_pull(page.changes, page.cursor)
+            acc.add_pull(applied)
+            if getattr(applied, "records", 0):
+                got_any = True
+            if not page.has_more:
+                break
+        return got_any
+
+    # --- status ------------------------------------------------------------------------
+    def _succeeded(self) -> None:
+        try:
+            self.store.set_sync_state(
+                online=True, error=None, server_url=self.server_url, synced_at=self.clock.now()
+            )
+        except Exception:
+            log.exception("could not record the sync state")
+
+    def _failed(self, acc: _Acc, exc: SyncError) -> SyncReport:
+        msg = str(exc)
+        online = not isinstance(exc, (OfflineError,))
+        if isinstance(exc, (AuthError, ForbiddenError)):
+            online = False
+        log.warning("sync failed: %s", msg)
+        try:
+            self.store.set_sync_state(online=online, error=msg, server_url=self.server_url)
+        except Exception:
+            log.exception("could not record the sync state")
+        return acc.report(False, msg)
+
+    def _crashed(self, acc: _Acc, exc: Exception) -> SyncReport:
+        log.error("sync crashed: %s", type(exc).__name__, exc_info=True)
+        msg = f"Sync failed with an internal error ({type(exc).__name__}); your actions are kept"
+        try:
+            self.store.set_sync_state(online=False, error=msg, server_url=self.server_url)
+        except Exception:
+            log.exception("could not record the sync state")
+        return acc.report(False, msg)

@@ -1,0 +1,127 @@
+"""Test helpers for the sync tests (imported by conftest and the test modules)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+import httpx
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend (never touches the OS)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.data.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.data[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.data[(service, username)]
+        except KeyError:
+            raise PasswordDeleteError("not found") from None
+
+
+class WaitRecorder:
+    """Injected ``sleep`` for ApiClient: records the backoff instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, seconds: float) -> None:
+        with self._lock:
+            self.calls.append(seconds)
+
+
+FAULTS = (
+    "drop_request",  # the request never reaches the server (ConnectError)
+    "drop_response",  # forwarded and processed, then the answer is lost (ReadError)
+    "500",  # synthetic 500, not forwarded
+    "500_after",  # forwarded and processed, then answered 500
+    "timeout",  # forwarded and processed, then ReadTimeout
+    "timeout_before",  # ConnectTimeout, not forwarded
+    "duplicate",  # the same request delivered twice to the server
+)
+
+
+@dataclass
+class FaultTransport(httpx.BaseTransport):
+    """Wraps a real transport and injects faults.
+
+    ``plan(request) -> fault name | None`` decides per request; ``queue`` is a list
+    of faults consumed first (for exact scenarios).
+    """
+
+    inner: httpx.BaseTransport = field(default_factory=httpx.HTTPTransport)
+    plan: Callable[[httpx.Request], str | None] | None = None
+    queue: list[str | None] = field(default_factory=list)
+    only_path: str | None = None  # restrict faults to one path (e.g. "/api/v1/push")
+    log: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, fault)
+    counts: Counter = field(default_factory=Counter)
+
+    def _fault_for(self, request: httpx.Request) -> str | None:
+        if self.only_path and request.url.path != self.only_path:
+            return None
+        if self.queue:
+            return self.queue.pop(0)
+        if self.plan:
+            return self.plan(request)
+        return None
+
+    def _forward(self, request: httpx.Request) -> httpx.Response:
+        resp = self.inner.handle_request(request)
+        resp.read()
+        resp.close()
+        return resp
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        fault = self._fault_for(request)
+        self.log.append((request.method, request.url.path, fault))
+        self.counts[fault] += 1
+        if fault is None:
+            return self._forward(request)
+        if fault == "drop_request":
+            raise httpx.ConnectError("injected: connection refused", request=request)
+        if fault == "timeout_before":
+            raise httpx.ConnectTimeout("injected: connect timeout", request=request)
+        if fault == "500":
+            return httpx.Response(500, json={"title": "injected", "detail": "synthetic 500"}, request=request)
+        if fault == "429":
+            return httpx.Response(429, headers={"Retry-After": "3"}, json={"detail": "slow down"}, request=request)
+        if fault == "duplicate":
+            self._forward(request)
+            return self._forward(request)
+        self._forward(request)  # the server processes it...
+        if fault == "drop_response":
+            raise httpx.ReadError("injected: connection reset while reading", request=request)
+        if fault == "500_after":
+            return httpx.Response(500, json={"title": "injected", "detail": "500 after commit"}, request=request)
+        if fault == "timeout":
+            raise httpx.ReadTimeout("injected: read timeout", request=request)
+        raise AssertionError(f"unknown fault {fault}")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def random_plan(rng: random.Random, rate: float, faults: tuple[str, ...] = FAULTS) -> Callable[[httpx.Request], str | None]:
+    def plan(request: httpx.Request) -> str | None:
+        if rng.random() < rate:
+            return rng.choice(faults)
+        return None
+
+    return plan
