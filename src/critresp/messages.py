@@ -1,0 +1,122 @@
+"""Typed messages that thread workers post back to the UI thread.
+
+Workers do the blocking store / sync I/O and post one of these; widgets and
+screens only render what a message carries. Every message holds plain frozen
+view objects (``critresp.store.views``) that are safe to pass across threads.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from textual.message import Message
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .store.views import (
+        ApplyResult,
+        CaseDetail,
+        MacroView,
+        PartyHistory,
+        QueuePage,
+        QueueQuery,
+        SyncStatus,
+    )
+    from .sync.api import SyncReport
+
+
+class QueueLoaded(Message):
+    """A keyset page of the queue arrived.
+
+    ``direction`` says how it relates to what is on screen: ``replace`` (first
+    page / new filter), ``refresh`` (same window, diff-update), ``next`` or
+    ``prev`` (paging). ``token`` lets the screen drop answers to superseded
+    requests.
+    """
+
+    def __init__(
+        self,
+        page: "QueuePage",
+        query: "QueueQuery",
+        direction: Literal["replace", "refresh", "next", "prev"],
+        token: int,
+        total: int | None = None,
+        keep_case_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.page = page
+        self.query = query
+        self.direction = direction
+        self.token = token
+        self.total = total
+        self.keep_case_id = keep_case_id
+
+
+class CaseLoaded(Message):
+    def __init__(self, case_id: str, detail: "CaseDetail | None") -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail = detail
+
+
+class HistoryLoaded(Message):
+    def __init__(self, case_id: str, history: "PartyHistory") -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.history = history
+
+
+class ActionApplied(Message):
+    """``store.apply`` returned (accepted locally or refused by the rules)."""
+
+    def __init__(self, case_id: str, kind: str, result: "ApplyResult") -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.kind = kind
+        self.result = result
+
+
+class PiiRevealed(Message):
+    def __init__(self, case_id: str, party_id: str, field: str, value: str | None, error: str | None = None) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.party_id = party_id
+        self.field = field
+        self.value = value
+        self.error = error
+
+
+class MacrosLoaded(Message):
+    def __init__(self, macros: "list[MacroView]") -> None:
+        super().__init__()
+        self.macros = macros
+
+
+class DraftLoaded(Message):
+    def __init__(self, case_id: str, key: str, text: str | None) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.key = key
+        self.text = text
+
+
+class SyncFinished(Message):
+    """One sync round (push + pull, or a long-poll) finished."""
+
+    def __init__(self, report: "SyncReport") -> None:
+        super().__init__()
+        self.report = report
+
+
+class SyncStatusLoaded(Message):
+    def __init__(self, status: "SyncStatus") -> None:
+        super().__init__()
+        self.status = status
+
+
+class WorkFailed(Message):
+    """A worker hit an unexpected error; shown as an error toast."""
+
+    def __init__(self, what: str, error: str) -> None:
+        super().__init__()
+        self.what = what
+        self.error = error

@@ -1,0 +1,655 @@
+"""Case detail: header with SLA clocks, parties (PII masked until revealed), timeline,
+order, party history / linked accounts, notices, and every case action."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Static, TabbedContent, TabPane
+
+from ..domain import sla
+from ..domain.mutations import (
+    AddNote,
+    Categorize,
+    Claim,
+    DecideEnforcement,
+    Escalate,
+    Merge,
+    ProposeEnforcement,
+    Release,
+    Reopen,
+    Resolve,
+    SetTier,
+)
+from ..domain.taxonomy import (
+    CATEGORIES,
+    CATEGORY_BY_CODE,
+    EnforcementLevel,
+    EnforcementStatus,
+    PiiField,
+    ResolutionCode,
+    Tier,
+)
+from ..messages import ActionApplied, CaseLoaded, HistoryLoaded, PiiRevealed, WorkFailed
+from ..store.views import CaseDetail, PartyHistory, PartyView
+from ..widgets.safe import countdown_text, one_line, safe, tier_text
+from ..widgets.status import StatusBar
+from .base import BaseScreen, apply_worker_body
+from .modals import ConfirmModal, FieldSpec, FormModal, PickerModal
+
+SLA_LABELS = (("acknowledge", "Acknowledge"), ("first_outreach", "First outreach"), ("resolve", "Resolve"))
+MASKED_FIELDS = (
+    (PiiField.EMAIL, "email_masked", "email"),
+    (PiiField.PHONE, "phone_masked", "phone"),
+    (PiiField.ADDRESS, "address_masked", "address"),
+)
+ESCALATION_TARGETS = (
+    ("Lead on call", "lead"),
+    ("Emergency services", "emergency_services"),
+    ("Legal", "legal"),
+    ("Law enforcement", "law_enforcement"),
+)
+
+
+def _fmt_time(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M") if dt else "—"
+
+
+class CaseScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back", id="case.back"),
+        Binding("c", "claim", "Claim", id="case.claim"),
+        Binding("u", "release", "Release", id="case.release"),
+        Binding("k", "categorize", "Categorize", id="case.categorize"),
+        Binding("t", "set_tier", "Change tier", id="case.tier"),
+        Binding("n", "note", "Internal note", id="case.note"),
+        Binding("r", "reply", "Reply", id="case.reply"),
+        Binding("e", "enforce", "Enforcement", id="case.enforce"),
+        Binding("a", "decide(True)", "Approve pending", show=False, id="case.approve"),
+        Binding("d", "decide(False)", "Decline pending", show=False, id="case.decline"),
+        Binding("x", "escalate", "Escalate", id="case.escalate"),
+        Binding("m", "merge", "Merge duplicate", show=False, id="case.merge"),
+        Binding("s", "resolve", "Resolve", id="case.resolve"),
+        Binding("o", "reopen", "Reopen", show=False, id="case.reopen"),
+        Binding("p", "reveal", "Reveal PII", id="case.reveal"),
+        Binding("h", "show_tab('history')", "History", show=False, id="case.tab_history"),
+        Binding("l", "show_tab('timeline')", "Timeline", show=False, id="case.tab_timeline"),
+        Binding("N", "show_tab('notices')", "Notices", show=False, id="case.tab_notices"),
+        Binding("f5", "reload", "Reload", show=False, id="case.reload"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+        self.history: PartyHistory | None = None
+        self.revealed: dict[tuple[str, str], str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
+        with Horizontal(id="case-body"):
+            with VerticalScroll(id="case-side"):
+                yield Static(id="case-parties")
+                yield Static(id="case-order")
+                yield Static(id="case-enforcements")
+            with TabbedContent(id="case-tabs", initial="timeline"):
+                with TabPane("Timeline", id="timeline"):
+                    with VerticalScroll():
+                        yield Static(id="case-timeline")
+                with TabPane("Party history & links", id="history"):
+                    with VerticalScroll():
+                        yield Static(Text("Loading…", style="dim"), id="case-history")
+                with TabPane("Notices", id="notices"):
+                    with VerticalScroll():
+                        yield Static(id="case-notices")
+        yield StatusBar()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(1.0, self._render_header)
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        self._load_case(self.case_id)
+        self._load_history(self.case_id)
+
+    @work(thread=True, group="case", exclusive=True, exit_on_error=False)
+    def _load_case(self, case_id: str) -> None:
+        try:
+            detail = self.capp.store.case_detail(case_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("case", str(exc)))
+            return
+        self.post_message(CaseLoaded(case_id, detail))
+
+    @work(thread=True, group="history", exclusive=True, exit_on_error=False)
+    def _load_history(self, case_id: str) -> None:
+        try:
+            history = self.capp.store.party_history(case_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("party history", str(exc)))
+            return
+        self.post_message(HistoryLoaded(case_id, history))
+
+    def on_case_loaded(self, message: CaseLoaded) -> None:
+        if message.case_id != self.case_id:
+            return
+        if message.detail is None:
+            self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
+            return
+        self.detail = message.detail
+        self._render_all()
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        if message.case_id == self.case_id:
+            self.history = message.history
+            self._render_history()
+
+    def on_screen_resume(self) -> None:
+        if self.detail is not None:
+            self.reload()
+
+    def on_sync_changes(self, report) -> None:
+        if self.case_id in report.changed_case_ids or report.rejected:
+            self.reload()
+
+    # ------------------------------------------------------------------ rendering
+    def _render_all(self) -> None:
+        self._render_header()
+        self._render_parties()
+        self._render_order()
+        self._render_enforcements()
+        self._render_timeline()
+        self._render_notices()
+
+    def _render_header(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        now = self.capp.clock.now()
+        t = Text()
+        t.append_text(tier_text(d.tier))
+        t.append(f" {d.id} ", style="bold")
+        cat = CATEGORY_BY_CODE.get(d.category)
+        t.append(f" {cat.title if cat else d.category} ", style="italic")
+        t.append(f" [{d.status.value}] ", style="bold magenta")
+        t.append(" assignee: ")
+        if d.assignee_name or d.assignee_id:
+            t.append_text(safe(d.assignee_name or d.assignee_id, "bold cyan", single_line=True, limit=30))
+        else:
+            t.append("unassigned", style="dim")
+        if d.pending:
+            t.append(f"  ↑{d.pending} pending", style="bold yellow")
+        if d.merged_into:
+            t.append(f"  merged into {d.merged_into}", style="dim")
+        if d.escalated_to:
+            t.append(f"  escalated to {d.escalated_to}", style="bold red")
+        if d.resolution_code:
+            t.append(f"  resolved: {d.resolution_code}", style="green")
+        t.append("\n")
+        t.append_text(safe(d.title, "bold", single_line=True, limit=300))
+        t.append("\n")
+        clocks = sla.SlaClocks.of(d)
+        for kind, label in SLA_LABELS:
+            state = clocks.state(kind, now)  # type: ignore[arg-type]
+            t.append(f"{label}: ", style="dim")
+            due = clocks.due(kind)  # type: ignore[arg-type]
+            if state == "n/a":
+                t.append("no target", style="dim")
+            elif state == "met":
+                t.append("met ✓", style="green")
+            elif state == "met_late":
+                t.append("met late", style="yellow")
+            else:
+                t.append_text(countdown_text(due, now, int(d.tier), kind))
+            t.append("   ")
+        self.query_one("#case-header", Static).update(t)
+
+    def _render_parties(self) -> None:
+        d = self.detail
+        assert d is not None
+        t = Text()
+        t.append("PARTIES\n", style="bold underline")
+        for p in d.parties:
+            t.append_text(safe(p.display_name, "bold", single_line=True, limit=40))
+            t.append(f"  {p.role.value} · {p.involvement.value}")
+            if p.account_status != "active":
+                t.append(f"  [{p.account_status}]", style="bold red")
+            t.append(f"\n  id {p.id}\n", style="dim")
+            for field, attr, label in MASKED_FIELDS:
+                t.append(f"  {label}: ", style="dim")
+                clear = self.revealed.get((p.id, field.value))
+                if clear is not None:
+                    t.append_text(safe(clear, "bold", single_line=True, limit=80))
+                    t.append("  revealed - audited", style="bold black on yellow")
+                else:
+                    t.append_text(safe(getattr(p, attr), single_line=True, limit=80))
+                t.append("\n")
+            t.append("\n")
+        if not d.parties:
+            t.append("no parties\n", style="dim")
+        self.query_one("#case-parties", Static).update(t)
+
+    def _render_order(self) -> None:
+        d = self.detail
+        assert d is not None
+        t = Text()
+        t.append("ORDER\n", style="bold underline")
+        o = d.order
+        if o is None:
+            t.append("no order\n", style="dim")
+        else:
+            t.append(f"{o.id}  ", style="bold")
+            t.append_text(safe(o.retailer_name, single_line=True, limit=40))
+            t.append(f"\nplaced {_fmt_time(o.placed_at)}  delivered {_fmt_time(o.delivered_at)}\n")
+            t.append(f"total ${o.total_cents / 100:.2f}")
+            if o.contains_alcohol:
+                t.append("  contains alcohol", style="bold yellow")
+            t.append("\n")
+            for item in o.items[:12]:
+                t.append("  • ")
+                t.append_text(safe(item, single_line=True, limit=60))
+                t.append("\n")
+            if len(o.items) > 12:
+                t.append(f"  … {len(o.items) - 12} more\n", style="dim")
+        self.query_one("#case-order", Static).update(t)
+
+    def _render_enforcements(self) -> None:
+        d = self.detail
+        assert d is not None
+        t = Text()
+        t.append("ENFORCEMENT ON THIS CASE\n", style="bold underline")
+        if not d.enforcements:
+            t.append("none\n", style="dim")
+        for e in d.enforcements:
+            style = "bold magenta" if e.status in (EnforcementStatus.PROPOSED, EnforcementStatus.REVERSAL_PENDING) else ""
+            t.append(f"{e.level.label} {e.level.title} ", style="bold")
+            t.append(f"[{e.status.value}]", style=style or "dim")
+            if e.pending:
+                t.append(" ↑pending", style="yellow")
+            t.append(" → ")
+            t.append_text(safe(e.party_name, single_line=True, limit=30))
+            t.append("\n  rule: ")
+            t.append_text(safe(e.rule, single_line=True, limit=60))
+            t.append("  by ")
+            t.append_text(safe(e.requested_by_name, single_line=True, limit=30))
+            t.append("\n")
+        self.query_one("#case-enforcements", Static).update(t)
+
+    def _render_timeline(self) -> None:
+        d = self.detail
+        assert d is not None
+        t = Text()
+        if d.summary:
+            t.append("SUMMARY  ", style="bold")
+            t.append_text(safe(d.summary))
+            t.append("\n\n")
+        for ev in d.timeline:  # oldest first
+            t.append(_fmt_time(ev.at), style="dim")
+            if ev.internal:
+                t.append(" INTERNAL ", style="bold black on grey62")
+            else:
+                t.append(" PUBLIC ", style="bold white on blue")
+            t.append(f" {ev.kind} ", style="bold")
+            if ev.pending:
+                t.append("↑pending ", style="bold yellow")
+            if ev.actor_name:
+                t.append_text(safe(ev.actor_name, "cyan", single_line=True, limit=30))
+                t.append(": ")
+            t.append_text(safe(ev.summary))
+            if ev.body:
+                t.append("\n")
+                body = safe(ev.body)
+                body.stylize("italic" if ev.internal else "")
+                t.append("    ")
+                t.append_text(body)
+            t.append("\n")
+        if not d.timeline:
+            t.append("no events\n", style="dim")
+        self.query_one("#case-timeline", Static).update(t)
+
+    def _render_notices(self) -> None:
+        d = self.detail
+        assert d is not None
+        t = Text()
+        if not d.notices:
+            t.append("No sync notices for this case.", style="dim")
+        for n in d.notices:
+            t.append(_fmt_time(n.at), style="dim")
+            t.append(f" {n.kind} ", style="bold red" if not n.read else "red")
+            if n.mutation_kind:
+                t.append(f"({n.mutation_kind}) ")
+            t.append_text(safe(n.message))
+            if n.draft:
+                t.append("\n    kept draft: ", style="bold")
+                t.append_text(safe(n.draft))
+            t.append("\n")
+        self.query_one("#case-notices", Static).update(t)
+        # surface unread notices in the tab title
+        unread = sum(1 for n in d.notices if not n.read)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("notices").label = Text(f"Notices ({unread} new)" if unread else "Notices")
+
+    def _render_history(self) -> None:
+        h = self.history
+        assert h is not None
+        t = Text()
+        t.append("OTHER CASES OF THESE PARTIES\n", style="bold underline")
+        if not h.cases:
+            t.append("none\n", style="dim")
+        for c in h.cases:
+            t.append_text(tier_text(c.tier))
+            t.append(f" {c.id} {c.category} [{c.status.value}] ")
+            t.append_text(safe(c.party_name, "cyan", single_line=True, limit=30))
+            t.append(f" ({c.involvement.value}) ")
+            t.append_text(safe(c.title, single_line=True, limit=80))
+            t.append("\n")
+        t.append("\nPRIOR ENFORCEMENT\n", style="bold underline")
+        if not h.enforcements:
+            t.append("none\n", style="dim")
+        for e in h.enforcements:
+            t.append(f"{e.level.label} {e.level.title} [{e.status.value}] {e.case_id} → ")
+            t.append_text(safe(e.party_name, single_line=True, limit=30))
+            t.append(" rule: ")
+            t.append_text(safe(e.rule, single_line=True, limit=60))
+            t.append("\n")
+        t.append("\nLINKED ACCOUNTS\n", style="bold underline")
+        if not h.linked:
+            t.append("none\n", style="dim")
+        for link in h.linked:
+            t.append_text(safe(link.display_name, "bold", single_line=True, limit=30))
+            t.append(f" {link.role.value} [{link.account_status}] shares {link.via.value} with {link.linked_to_party_id}"
+                     f"  open cases: {link.open_cases}  enforcements: {link.enforcement_count}\n")
+        self.query_one("#case-history", Static).update(t)
+
+    # ------------------------------------------------------------------ helpers
+    def _now(self):
+        return self.capp.clock.now()
+
+    def _party_label(self, p: PartyView) -> str:
+        return f"{one_line(p.display_name, 40)} ({p.role.value}, {p.involvement.value})"
+
+    @work(thread=True, group="apply", exit_on_error=False)
+    def apply(self, mutation: Any) -> None:
+        apply_worker_body(self, mutation)
+
+    def on_action_applied(self, message: ActionApplied) -> None:
+        r = message.result
+        self.notify(Text(r.message), severity="information" if r.ok else "error",
+                    title="Done" if r.ok else "Refused", timeout=6 if r.ok else 10)
+        self.reload()
+        self.capp.refresh_sync_status()
+
+    def _need_detail(self) -> CaseDetail | None:
+        if self.detail is None:
+            self.notify("Case still loading")
+        return self.detail
+
+    # ------------------------------------------------------------------ actions
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_claim(self) -> None:
+        self.apply(Claim(case_id=self.case_id, created_at=self._now()))
+
+    def action_release(self) -> None:
+        self.apply(Release(case_id=self.case_id, created_at=self._now()))
+
+    def action_categorize(self) -> None:
+        d = self._need_detail()
+        if d is None:
+            return
+        options = [(c.code, f"T{int(c.default_tier)}  {c.title}  ({c.code})") for c in CATEGORIES]
+
+        def done(code: str | None) -> None:
+            if code:
+                self.apply(Categorize(case_id=self.case_id, category=code, created_at=self._now()))
+
+        self.app.push_screen(PickerModal("Categorize", options, current=d.category), done)
+
+    def action_set_tier(self) -> None:
+        d = self._need_detail()
+        if d is None:
+            return
+        fields = [
+            FieldSpec("tier", "Tier", "select", options=[(f"{t.label} {t.title}", int(t)) for t in Tier],
+                      value=int(d.tier), required=True),
+            FieldSpec("reason", "Reason", "text", required=True),
+        ]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                self.apply(SetTier(case_id=self.case_id, tier=Tier(vals["tier"]), reason=vals["reason"],
+                                   created_at=self._now()))
+
+        self.app.push_screen(FormModal("Change tier (SLA clocks are recomputed from creation)", fields, "Apply"), done)
+
+    def action_note(self) -> None:
+        fields = [FieldSpec("body", "Note (internal - never sent to anyone)", "text", required=True)]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                self.apply(AddNote(case_id=self.case_id, body=vals["body"], created_at=self._now()))
+
+        title = Text("INTERNAL NOTE - not sent to anyone", style="bold black on grey62")
+        self.app.push_screen(FormModal(title, fields, "Add note"), done)
+
+    def action_reply(self) -> None:
+        d = self._need_detail()
+        if d is None:
+            return
+        from .reply import ReplyScreen
+
+        def done(result: Any) -> None:
+            self.reload()
+
+        self.app.push_screen(ReplyScreen(d), done)
+
+    def action_enforce(self) -> None:
+        d = self._need_detail()
+        if d is None:
+            return
+        if not d.parties:
+            self.notify("This case has no parties to act on", severity="warning")
+            return
+        fields = [
+            FieldSpec("party", "Party", "select", options=[(self._party_label(p), p.id) for p in d.parties],
+                      required=True, value=d.parties[0].id),
+            FieldSpec("level", "Level", "select",
+                      options=[(f"{lv.label} {lv.title}", int(lv)) for lv in EnforcementLevel], required=True),
+            FieldSpec("rule", "Policy rule", required=True, placeholder="e.g. CG-4.2 harassment"),
+            FieldSpec("reason", "Statement of reasons", "text", required=True),
+            FieldSpec("restriction", "Restriction (L2)", placeholder="e.g. no alcohol orders"),
+            FieldSpec("duration_days", "Duration in days (L3 fixed term)", "int"),
+            FieldSpec("include_linked", "Also deactivate linked accounts (L4)", "check", value=False),
+        ]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                self._confirm_enforcement(d, vals)
+
+        self.app.push_screen(FormModal("Enforcement", fields, "Review"), done)
+
+    def enforcement_summary(self, d: CaseDetail, vals: dict) -> Text:
+        level = EnforcementLevel(vals["level"])
+        party = next((p for p in d.parties if p.id == vals["party"]), None)
+        who = self._party_label(party) if party else vals["party"]
+        t = Text()
+        t.append(f"{level.label} {level.title}", style="bold")
+        t.append(" on ")
+        t.append(who, style="bold")
+        t.append(f"\nRule: {one_line(vals['rule'], 200)}\nReason: {one_line(vals['reason'], 400)}\n")
+        if vals.get("restriction"):
+            t.append(f"Restriction: {one_line(vals['restriction'], 200)}\n")
+        if vals.get("duration_days"):
+            t.append(f"For {vals['duration_days']} days\n")
+        if vals.get("include_linked"):
+            t.append("Linked accounts are included.\n", style="bold")
+        t.append("\n")
+        if level.needs_second_approver:
+            t.append("This goes to a lead for approval. ", style="bold magenta")
+            t.append("Nothing changes for the party until a lead (not you) approves it.")
+        else:
+            effect = {
+                EnforcementLevel.L0: "The party is put under monitoring; they are not notified.",
+                EnforcementLevel.L1: "A warning is recorded on the party's account.",
+                EnforcementLevel.L2: "The restriction applies to the party's account now.",
+                EnforcementLevel.L3: "The party's account is suspended now.",
+            }[level]
+            t.append("This takes effect immediately. ", style="bold red")
+            t.append(effect)
+        return t
+
+    def _confirm_enforcement(self, d: CaseDetail, vals: dict) -> None:
+        level = EnforcementLevel(vals["level"])
+        body = self.enforcement_summary(d, vals)
+
+        def done(ok: bool | None) -> None:
+            if not ok:
+                self.notify("Enforcement cancelled")
+                return
+            self.apply(ProposeEnforcement(
+                case_id=self.case_id, party_id=vals["party"], level=level, rule=vals["rule"], reason=vals["reason"],
+                restriction=vals.get("restriction"), duration_days=vals.get("duration_days"),
+                include_linked=bool(vals.get("include_linked")), created_at=self._now(),
+            ))
+
+        label = "Send for approval" if level.needs_second_approver else "Apply enforcement"
+        self.app.push_screen(ConfirmModal("Confirm enforcement", body, label, danger=True), done)
+
+    def action_decide(self, approve: bool) -> None:
+        d = self._need_detail()
+        if d is None:
+            return
+        pending = [e for e in d.enforcements
+                   if e.status in (EnforcementStatus.PROPOSED, EnforcementStatus.REVERSAL_PENDING)]
+        if not pending:
+            self.notify("No enforcement is waiting for approval on this case")
+            return
+        if not self.capp.actor.is_lead:
+            self.notify("Only a lead can approve or decline", severity="warning")
+            return
+        verb = "Approve" if approve else "Decline"
+        options = [(str(e.id), f"{e.level.label} {e.level.title} on {one_line(e.party_name, 30)} "
+                               f"[{e.status.value}] by {one_line(e.requested_by_name, 30)}") for e in pending]
+
+        def picked(eid: str | None) -> None:
+            if eid is None:
+                return
+            ev = next(e for e in pending if str(e.id) == eid)
+            fields = [FieldSpec("comment", "Comment", "text", required=not approve)]
+
+            def done(vals: dict | None) -> None:
+                if vals is not None:
+                    self.apply(DecideEnforcement(case_id=self.case_id, enforcement_id=ev.id, approve=approve,
+                                                 comment=vals.get("comment") or "", created_at=self._now()))
+
+            self.app.push_screen(FormModal(f"{verb} {ev.level.label} {ev.level.title}", fields, verb), done)
+
+        self.app.push_screen(PickerModal(f"{verb} which pending enforcement?", options), picked)
+
+    def action_escalate(self) -> None:
+        fields = [
+            FieldSpec("to", "Escalate to", "select", options=list(ESCALATION_TARGETS), value="lead", required=True),
+            FieldSpec("reason", "Reason", "text", required=True),
+        ]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                self.apply(Escalate(case_id=self.case_id, to=vals["to"], reason=vals["reason"], created_at=self._now()))
+
+        self.app.push_screen(FormModal("Escalate", fields, "Escalate"), done)
+
+    def action_merge(self) -> None:
+        fields = [FieldSpec("into", "Merge this case into case id", required=True, placeholder="CR-000123")]
+
+        def done(vals: dict | None) -> None:
+            if not vals:
+                return
+            into = vals["into"].strip()
+            body = Text(f"{self.case_id} will be resolved as a duplicate of {into}.")
+
+            def ok(yes: bool | None) -> None:
+                if yes:
+                    self.apply(Merge(case_id=self.case_id, into_case_id=into, created_at=self._now()))
+
+            self.app.push_screen(ConfirmModal("Merge duplicate", body, "Merge"), ok)
+
+        self.app.push_screen(FormModal("Merge duplicate", fields, "Review"), done)
+
+    def action_resolve(self) -> None:
+        fields = [
+            FieldSpec("code", "Resolution code", "select",
+                      options=[(c.value.replace("_", " "), c.value) for c in ResolutionCode], required=True),
+            FieldSpec("summary", "Summary", "text"),
+        ]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                self.apply(Resolve(case_id=self.case_id, code=ResolutionCode(vals["code"]),
+                                   summary=vals.get("summary") or "", created_at=self._now()))
+
+        self.app.push_screen(FormModal("Resolve case", fields, "Resolve"), done)
+
+    def action_reopen(self) -> None:
+        fields = [FieldSpec("reason", "Reason", "text", required=True)]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                self.apply(Reopen(case_id=self.case_id, reason=vals["reason"], created_at=self._now()))
+
+        self.app.push_screen(FormModal("Reopen case", fields, "Reopen"), done)
+
+    # ------------------------------------------------------------------ PII
+    def action_reveal(self) -> None:
+        d = self._need_detail()
+        if d is None:
+            return
+        options = []
+        for p in d.parties:
+            for field, attr, label in MASKED_FIELDS:
+                if (p.id, field.value) in self.revealed:
+                    continue
+                options.append(((p.id, field.value), f"{self._party_label(p)}  {label}: {one_line(getattr(p, attr), 40)}"))
+        if not options:
+            self.notify("Nothing left to reveal")
+            return
+
+        def done(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.reveal(choice[0], choice[1])
+
+        self.app.push_screen(PickerModal("Reveal PII (every reveal is audited)", options), done)
+
+    @work(thread=True, group="reveal", exit_on_error=False)
+    def reveal(self, party_id: str, field: str) -> None:
+        try:
+            value = self.capp.store.reveal_pii(self.capp.actor, self.case_id, party_id, field)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(PiiRevealed(self.case_id, party_id, field, None, str(exc)))
+            return
+        self.post_message(PiiRevealed(self.case_id, party_id, field, value))
+
+    def on_pii_revealed(self, message: PiiRevealed) -> None:
+        if message.error is not None or message.value is None:
+            self.notify(Text(f"Reveal refused: {message.error or 'no value'}"), severity="error")
+            return
+        self.revealed[(message.party_id, message.field)] = message.value
+        if self.detail is not None:
+            self._render_parties()
+        self.notify("Revealed - this access is audited", severity="warning")
+        self.capp.refresh_sync_status()
+
+    def extra_commands(self) -> Iterable:
+        yield ("Reveal PII…", "audited", self.action_reveal)

@@ -1,0 +1,467 @@
+"""The queue: keyset-paged DataTable with live SLA countdowns, filters, search and saved views."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+
+from ..domain.mutations import Claim
+from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
+from ..messages import ActionApplied, QueueLoaded, WorkFailed
+from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
+from ..widgets.queue_table import QueueTable
+from ..widgets.safe import countdown_text, one_line, safe, tier_text
+from ..widgets.status import StatusBar
+from .base import BaseScreen, apply_worker_body
+from .modals import FieldSpec, FormModal, PickerModal
+
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("tier", "Tier", 4),
+    ("due", "Due in", 13),
+    ("id", "Case", 12),
+    ("category", "Category", 18),
+    ("status", "Status", 16),
+    ("assignee", "Assignee", 16),
+    ("role", "Subject", 8),
+    ("pending", "Sync", 5),
+    ("title", "Title", None),
+)
+
+SORTS = list(QueueSort)
+SEARCH_DEBOUNCE = 0.3
+
+
+class QueueScreen(BaseScreen):
+    BINDINGS = [
+        Binding("enter", "open_case", "Open case", id="queue.open"),
+        Binding("c", "claim", "Claim", id="queue.claim"),
+        Binding("r", "refresh", "Refresh", id="queue.refresh"),
+        Binding("m", "scope('mine')", "Mine", id="queue.scope_mine"),
+        Binding("u", "scope('unassigned')", "Unassigned", id="queue.scope_unassigned"),
+        Binding("a", "scope('all')", "All", id="queue.scope_all"),
+        Binding("0", "toggle_tier(0)", "Toggle T0", show=False, id="queue.tier0"),
+        Binding("1", "toggle_tier(1)", "Toggle T1", show=False, id="queue.tier1"),
+        Binding("2", "toggle_tier(2)", "Toggle T2", show=False, id="queue.tier2"),
+        Binding("3", "toggle_tier(3)", "Toggle T3", show=False, id="queue.tier3"),
+        Binding("f", "filter", "Filter", id="queue.filter"),
+        Binding("o", "cycle_sort", "Sort", id="queue.sort"),
+        Binding("slash", "search", "Search", id="queue.search"),
+        Binding("escape", "clear_search", "Clear search", show=False, id="queue.clear_search"),
+        Binding("v", "pick_view", "Views", id="queue.views"),
+        Binding("V", "save_view", "Save view", show=False, id="queue.save_view"),
+        Binding("x", "clear_filters", "Clear filters", show=False, id="queue.clear_filters"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = QueueQuery()
+        self.rows: list[QueueRow] = []
+        self.page: QueuePage | None = None
+        self.total: int | None = None
+        self.page_index = 0
+        self._window: tuple[str, QueueCursor | None] = ("after", None)
+        self._token = 0
+        self._search_timer: Timer | None = None
+        self.loaded_once = False
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-header")
+        yield Input(placeholder="Search (Enter applies, Esc clears)", id="search")
+        yield QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield StatusBar()
+
+    def on_mount(self) -> None:
+        self.query_state = replace(self.query_state, me=self.capp.actor.id)
+        table = self.query_one(QueueTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.query_one("#search", Input).display = False
+        table.focus()
+        self._render_header()
+        self.reload()
+        self.set_interval(1.0, self.tick)
+
+    def on_screen_resume(self) -> None:
+        if self.loaded_once:
+            self.refresh_rows()
+
+    # ------------------------------------------------------------------ loading
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def reload(self, keep_case_id: str | None = None) -> None:
+        """First page of the current query (filter changed)."""
+        self._token += 1
+        self.page_index = 0
+        self._window = ("after", None)
+        self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True)
+
+    def refresh_rows(self) -> None:
+        """Re-read the page on screen (same window), diff-update, keep the cursor on its case."""
+        self._token += 1
+        side, cursor = self._window
+        after = cursor if side == "after" else None
+        before = cursor if side == "before" else None
+        self._load(self.query_state, "refresh", self._token, after, before, self.current_case_id(), True)
+
+    def load_next(self) -> None:
+        if self.page is None or self.page.next_cursor is None:
+            return
+        self._token += 1
+        self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False)
+
+    def load_prev(self) -> None:
+        if self.page is None or self.page.prev_cursor is None:
+            return
+        self._token += 1
+        self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False)
+
+    @work(thread=True, group="queue", exclusive=True, exit_on_error=False)
+    def _load(
+        self,
+        query: QueueQuery,
+        direction: str,
+        token: int,
+        after: QueueCursor | None,
+        before: QueueCursor | None,
+        keep_case_id: str | None,
+        count: bool,
+    ) -> None:
+        store = self.capp.store
+        try:
+            page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
+            total = store.queue_count(query) if count else None
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("queue", str(exc)))
+            return
+        self.post_message(QueueLoaded(page, query, direction, token, total, keep_case_id))  # type: ignore[arg-type]
+
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        if message.token != self._token:
+            return  # superseded by a newer request
+        self.loaded_once = True
+        page = message.page
+        if message.total is not None:
+            self.total = message.total
+        if message.direction == "next":
+            if not page.rows:
+                self.page = replace(self.page, next_cursor=None) if self.page else page
+                return
+            self.page_index += 1
+            self._window = ("after", self.page.next_cursor if self.page else None)
+            self._set_rows(page, cursor_row=0)
+        elif message.direction == "prev":
+            if not page.rows:
+                return
+            self.page_index = max(0, self.page_index - 1)
+            self._window = ("before", self.page.prev_cursor if self.page else None)
+            if page.prev_cursor is None:
+                self.page_index = 0
+                self._window = ("after", None)
+            self._set_rows(page, cursor_row=len(page.rows) - 1)
+        elif message.direction == "refresh":
+            self._diff_rows(page, message.keep_case_id)
+        else:
+            self._set_rows(page, cursor_row=0, keep_case_id=message.keep_case_id)
+        self._render_header()
+
+    def _row_cells(self, row: QueueRow, now) -> list[Text]:
+        me = self.capp.actor.id
+        if row.assignee_name or row.assignee_id:
+            assignee = safe(row.assignee_name or row.assignee_id, "bold cyan" if row.assignee_id == me else "",
+                            single_line=True, limit=16)
+        else:
+            assignee = Text("—", style="dim")
+        pending = Text()
+        if row.pending:
+            pending.append(f"↑{row.pending}", style="bold yellow")
+        if row.notice:
+            pending.append("!", style="bold red")
+        status_style = "bold magenta" if row.status is CaseStatus.PENDING_APPROVAL else ""
+        return [
+            tier_text(row.tier),
+            countdown_text(row.due_at, now, int(row.tier), row.due_kind),
+            Text(row.id, no_wrap=True),
+            Text(row.category, no_wrap=True),
+            Text(row.status.value, style=status_style, no_wrap=True),
+            assignee,
+            Text(row.subject_role.value if row.subject_role else "—", no_wrap=True),
+            pending,
+            safe(row.title, single_line=True, limit=200),
+        ]
+
+    def _set_rows(self, page: QueuePage, cursor_row: int = 0, keep_case_id: str | None = None) -> None:
+        self.page = page
+        self.rows = list(page.rows)
+        table = self.table
+        now = self.capp.clock.now()
+        with self.app.batch_update():
+            table.clear()
+            for row in self.rows:
+                table.add_row(*self._row_cells(row, now), key=row.id)
+            if keep_case_id is not None and keep_case_id in table.rows:
+                cursor_row = table.get_row_index(keep_case_id)
+            if self.rows:
+                table.move_cursor(row=max(0, min(cursor_row, len(self.rows) - 1)), animate=False)
+
+    def _diff_rows(self, page: QueuePage, keep_case_id: str | None) -> None:
+        table = self.table
+        old_ids = [r.id for r in self.rows]
+        new_ids = [r.id for r in page.rows]
+        if old_ids != new_ids:
+            # order or membership changed: rebuild and put the cursor back on its case
+            old_row = table.cursor_row
+            self._set_rows(page, cursor_row=old_row, keep_case_id=keep_case_id)
+            return
+        now = self.capp.clock.now()
+        keys = [c[0] for c in COLUMNS]
+        with self.app.batch_update():
+            for old, new in zip(self.rows, page.rows):
+                if old == new:
+                    continue
+                for key, cell in zip(keys, self._row_cells(new, now)):
+                    table.update_cell(new.id, key, cell)
+        self.page = page
+        self.rows = list(page.rows)
+
+    def tick(self) -> None:
+        """Update countdown cells from rows in memory (no query)."""
+        if not self.rows:
+            return
+        now = self.capp.clock.now()
+        table = self.table
+        with self.app.batch_update():
+            for row in self.rows:
+                if row.due_at is None:
+                    continue
+                table.update_cell(row.id, "due", countdown_text(row.due_at, now, int(row.tier), row.due_kind))
+
+    # ------------------------------------------------------------------ header
+    def describe_query(self) -> Text:
+        q = self.query_state
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(f" {q.scope.value} ", style="bold reverse")
+        t.append("  tiers: " + (",".join(f"T{int(x)}" for x in sorted(q.tiers)) or "any"))
+        if q.categories:
+            t.append("  category: " + ",".join(sorted(q.categories)))
+        if q.statuses:
+            t.append("  status: " + ",".join(sorted(s.value for s in q.statuses)))
+        if q.include_resolved:
+            t.append("  +resolved")
+        if q.party_role:
+            t.append(f"  role: {q.party_role.value}")
+        t.append(f"  sort: {q.sort.value}")
+        if q.search:
+            t.append("  search: ")
+            t.append_text(safe(q.search, "bold", single_line=True, limit=40))
+        if self.total is not None:
+            start = self.page_index * self.capp.page_size + (1 if self.rows else 0)
+            end = self.page_index * self.capp.page_size + len(self.rows)
+            t.append(f"   rows {start}–{end} of {self.total}", style="dim")
+        return t
+
+    def _render_header(self) -> None:
+        self.query_one("#queue-header", Static).update(self.describe_query())
+
+    # ------------------------------------------------------------------ table events
+    def current_row(self) -> QueueRow | None:
+        table = self.table
+        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        for r in self.rows:
+            if r.id == key:
+                return r
+        return None
+
+    def current_case_id(self) -> str | None:
+        row = self.current_row()
+        return row.id if row else None
+
+    @on(QueueTable.EdgeReached)
+    def _edge(self, event: QueueTable.EdgeReached) -> None:
+        if event.direction == "next":
+            self.load_next()
+        else:
+            self.load_prev()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_case(str(event.row_key.value))
+
+    def open_case(self, case_id: str) -> None:
+        from .case import CaseScreen
+
+        self.app.push_screen(CaseScreen(case_id))
+
+    # ------------------------------------------------------------------ actions
+    def action_open_case(self) -> None:
+        cid = self.current_case_id()
+        if cid:
+            self.open_case(cid)
+
+    def action_claim(self) -> None:
+        cid = self.current_case_id()
+        if cid is None:
+            return
+        self.apply(Claim(case_id=cid, created_at=self.capp.clock.now()))
+
+    @work(thread=True, group="apply", exit_on_error=False)
+    def apply(self, mutation) -> None:
+        apply_worker_body(self, mutation)
+
+    def on_action_applied(self, message: ActionApplied) -> None:
+        r = message.result
+        self.notify(Text(r.message), severity="information" if r.ok else "error",
+                    title="Done" if r.ok else "Refused")
+        self.refresh_rows()
+        self.capp.refresh_sync_status()
+
+    def action_refresh(self) -> None:
+        self.refresh_rows()
+        self.capp.action_sync_now() if self.capp.sync is not None else None
+
+    def set_query(self, query: QueueQuery) -> None:
+        self.query_state = replace(query, me=self.capp.actor.id)
+        self.total = None
+        self._render_header()
+        self.reload(keep_case_id=self.current_case_id())
+
+    def action_scope(self, scope: str) -> None:
+        self.set_query(replace(self.query_state, scope=Scope(scope)))
+
+    def action_toggle_tier(self, tier: int) -> None:
+        tiers = set(self.query_state.tiers)
+        tiers ^= {Tier(tier)}
+        self.set_query(replace(self.query_state, tiers=frozenset(tiers)))
+
+    def action_cycle_sort(self) -> None:
+        i = SORTS.index(self.query_state.sort)
+        self.set_query(replace(self.query_state, sort=SORTS[(i + 1) % len(SORTS)]))
+
+    def action_clear_filters(self) -> None:
+        self.set_query(QueueQuery(sort=self.query_state.sort))
+
+    def action_filter(self) -> None:
+        q = self.query_state
+        fields = [
+            FieldSpec("category", "Category", "select",
+                      options=[(f"{c.title} ({c.code})", c.code) for c in CATEGORIES],
+                      value=next(iter(q.categories)) if len(q.categories) == 1 else None),
+            FieldSpec("status", "Status", "select", options=[(s.value, s.value) for s in CaseStatus],
+                      value=next(iter(q.statuses)).value if len(q.statuses) == 1 else None),
+            FieldSpec("party_role", "Subject party role", "select", options=[(r.value, r.value) for r in PartyRole],
+                      value=q.party_role.value if q.party_role else None),
+            FieldSpec("include_resolved", "Include resolved cases", "check", value=q.include_resolved),
+        ]
+
+        def done(vals: dict | None) -> None:
+            if vals is None:
+                return
+            self.set_query(replace(
+                self.query_state,
+                categories=frozenset([vals["category"]]) if vals.get("category") else frozenset(),
+                statuses=frozenset([CaseStatus(vals["status"])]) if vals.get("status") else frozenset(),
+                party_role=PartyRole(vals["party_role"]) if vals.get("party_role") else None,
+                include_resolved=bool(vals.get("include_resolved")),
+            ))
+
+        self.app.push_screen(FormModal("Filter the queue", fields, "Apply"), done)
+
+    # ------------------------------------------------------------------ search
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.value = self.query_state.search
+        box.focus()
+
+    def action_clear_search(self) -> None:
+        box = self.query_one("#search", Input)
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        box.value = ""
+        box.display = False
+        self.table.focus()
+        if self.query_state.search:
+            self.set_query(replace(self.query_state, search=""))
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._apply_search)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._apply_search()
+        self.table.focus()
+
+    def _apply_search(self) -> None:
+        text = self.query_one("#search", Input).value.strip()
+        if text != self.query_state.search:
+            self.set_query(replace(self.query_state, search=text))
+
+    # ------------------------------------------------------------------ views
+    def action_save_view(self) -> None:
+        def done(vals: dict | None) -> None:
+            if vals and vals.get("name"):
+                self.capp.save_view(vals["name"], self.query_state)
+                self.notify(Text(f"Saved view {vals['name']!r}"))
+
+        self.app.push_screen(
+            FormModal("Save the current filter as a view", [FieldSpec("name", "Name", required=True)], "Save"), done
+        )
+
+    def action_pick_view(self) -> None:
+        views = self.capp.saved_views
+        if not views:
+            self.notify("No saved views yet: V saves the current filter.")
+            return
+        options = [(name, safe(f"{name}  ", "bold").append_text(Text(one_line(str(self._describe(q)), 60), style="dim")))
+                   for name, q in sorted(views.items())]
+
+        def done(name: str | None) -> None:
+            if name is not None and name in views:
+                self.set_query(views[name])
+
+        self.app.push_screen(PickerModal("Saved views", options), done)
+
+    @staticmethod
+    def _describe(q: QueueQuery) -> str:
+        parts = [q.scope.value, "tiers " + (",".join(f"T{int(t)}" for t in sorted(q.tiers)) or "any")]
+        if q.categories:
+            parts.append(",".join(sorted(q.categories)))
+        if q.search:
+            parts.append(f"search {q.search}")
+        return " · ".join(parts)
+
+    def extra_commands(self) -> Iterable:
+        for c in CATEGORIES:
+            yield (f"Filter category: {c.title}", c.code,
+                   lambda c=c: self.set_query(replace(self.query_state, categories=frozenset([c.code]))))
+        for s in CaseStatus:
+            yield (f"Filter status: {s.value}", "",
+                   lambda s=s: self.set_query(replace(self.query_state, statuses=frozenset([s]))))
+        for r in PartyRole:
+            yield (f"Filter subject role: {r.value}", "",
+                   lambda r=r: self.set_query(replace(self.query_state, party_role=r)))
+        for name, q in sorted(self.capp.saved_views.items()):
+            yield (f"View: {name}", self._describe(q), lambda q=q: self.set_query(q))
+
+    # ------------------------------------------------------------------ sync
+    def on_sync_changes(self, report) -> None:
+        if report.changed_case_ids or report.new_t0_case_ids or report.pushed or report.rejected:
+            self.refresh_rows()

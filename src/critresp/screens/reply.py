@@ -1,0 +1,423 @@
+"""Macro reply: fuzzy macro picker, recipient + channel, editable draft with live checks.
+
+INTERNAL NOTE vs PUBLIC REPLY is unmistakable: a different border colour and a
+big explicit label, and a public send needs a confirm step that names the
+recipient and the channel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Button, Input, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ..domain.macros import MacroError, blocking, build_context, check_draft, render
+from ..domain.mutations import AddNote, SendReply
+from ..domain.taxonomy import Channel, Involvement
+from ..messages import ActionApplied, DraftLoaded, MacrosLoaded, WorkFailed
+from ..store.views import CaseDetail, MacroView, PartyView
+from ..widgets.safe import one_line, safe
+from ..widgets.status import StatusBar
+from .base import BaseScreen, apply_worker_body
+from .modals import ConfirmModal
+
+DRAFT_KEY = "reply"
+DRAFT_SAVE_DELAY = 0.8
+CHANNEL_LABELS = {Channel.EMAIL: "email", Channel.SMS: "SMS", Channel.PHONE: "phone", Channel.INTERNAL: "internal note"}
+
+
+class ReplyScreen(BaseScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back (draft kept)", id="reply.back"),
+        Binding("ctrl+s", "send", "Send", id="reply.send"),
+        Binding("ctrl+f", "focus_macros", "Find macro", id="reply.find_macro"),
+        Binding("ctrl+e", "focus_draft", "Edit draft", id="reply.edit"),
+        Binding("ctrl+t", "toggle_internal", "Public / internal", id="reply.toggle_internal"),
+    ]
+
+    def __init__(self, detail: CaseDetail) -> None:
+        super().__init__()
+        self.detail = detail
+        self.case_id = detail.id
+        self.macros: list[MacroView] = []
+        self.macro: MacroView | None = None
+        self.macro_error: str | None = None
+        self.checks: list = []
+        self.result = None
+        self._visible: list[MacroView] = []
+        self._save_timer: Timer | None = None
+        self._loading_text = False
+        self._last_rendered: str | None = None
+        default_recipient = next(
+            (p for p in detail.parties if p.involvement is Involvement.REPORTER), detail.parties[0] if detail.parties else None
+        )
+        self.recipient_id: str | None = default_recipient.id if default_recipient else None
+        self.channel: Channel = Channel.EMAIL if default_recipient else Channel.INTERNAL
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="reply-banner")
+        with Horizontal(id="reply-body"):
+            with Vertical(id="reply-macros"):
+                yield Input(placeholder="Find a macro (fuzzy)", id="macro-search")
+                yield OptionList(id="macro-list")
+            with Vertical(id="reply-compose"):
+                with Horizontal(id="reply-targets"):
+                    yield Select(
+                        [(self._party_label(p), p.id) for p in self.detail.parties],
+                        value=self.recipient_id if self.recipient_id else Select.NULL,
+                        allow_blank=self.recipient_id is None,
+                        prompt="Recipient",
+                        id="recipient",
+                    )
+                    yield Select(
+                        [(CHANNEL_LABELS[c], c.value) for c in Channel],
+                        value=self.channel.value,
+                        allow_blank=False,
+                        id="channel",
+                    )
+                yield Input(placeholder="Email subject", id="subject")
+                yield Static(id="macro-error")
+                yield TextArea(id="draft", soft_wrap=True)
+                yield Static(id="checks")
+                with Horizontal(id="reply-buttons"):
+                    yield Button("Back (Esc)", id="back")
+                    yield Button("Send (Ctrl+S)", id="send", variant="warning")
+        yield StatusBar()
+
+    def on_mount(self) -> None:
+        self._load_macros()
+        self._load_draft()
+        self._apply_mode()
+        self.query_one("#macro-search", Input).focus()
+
+    # ------------------------------------------------------------------ data
+    @work(thread=True, group="macros", exclusive=True, exit_on_error=False)
+    def _load_macros(self) -> None:
+        try:
+            macros = self.capp.store.macros()
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("macros", str(exc)))
+            return
+        self.post_message(MacrosLoaded(macros))
+
+    @work(thread=True, group="draft-load", exit_on_error=False)
+    def _load_draft(self) -> None:
+        try:
+            text = self.capp.store.load_draft(self.case_id, DRAFT_KEY)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("draft", str(exc)))
+            return
+        self.post_message(DraftLoaded(self.case_id, DRAFT_KEY, text))
+
+    @work(thread=True, group="draft-save", exclusive=False, exit_on_error=False)
+    def save_draft(self, text: str) -> None:
+        try:
+            self.capp.store.save_draft(self.case_id, DRAFT_KEY, text)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("draft", str(exc)))
+
+    def on_macros_loaded(self, message: MacrosLoaded) -> None:
+        self.macros = list(message.macros)
+        self._refresh_macro_list()
+
+    def on_draft_loaded(self, message: DraftLoaded) -> None:
+        if message.text and not self.draft_text.strip():
+            self._set_draft(message.text)
+            self.notify("Restored your unsent draft")
+
+    # ------------------------------------------------------------------ state helpers
+    @property
+    def draft_text(self) -> str:
+        return self.query_one("#draft", TextArea).text
+
+    @property
+    def recipient(self) -> PartyView | None:
+        return next((p for p in self.detail.parties if p.id == self.recipient_id), None)
+
+    @property
+    def is_public(self) -> bool:
+        return self.channel.is_public
+
+    def _party_label(self, p: PartyView) -> str:
+        return f"{one_line(p.display_name, 30)} ({p.role.value}, {p.involvement.value})"
+
+    def describe_target(self) -> str:
+        """The big label: 'PUBLIC REPLY to Dana R. (customer) by SMS' or the internal one."""
+        if not self.is_public:
+            return "INTERNAL NOTE - not sent to anyone"
+        r = self.recipient
+        who = f"{one_line(r.display_name, 40)} ({r.role.value})" if r else "(choose a recipient)"
+        return f"PUBLIC REPLY to {who} by {CHANNEL_LABELS[self.channel]}"
+
+    def _set_draft(self, text: str) -> None:
+        self._loading_text = True
+        self.query_one("#draft", TextArea).text = text
+        self._loading_text = False
+        self._run_checks()
+
+    # ------------------------------------------------------------------ macros
+    def _eligible(self, m: MacroView) -> bool:
+        if m.categories and self.detail.category not in m.categories:
+            return False
+        r = self.recipient
+        if self.is_public and m.recipient_roles and (r is None or r.role not in m.recipient_roles):
+            return False
+        if self.channel not in m.channels:
+            return False
+        return True
+
+    def _refresh_macro_list(self) -> None:
+        query = self.query_one("#macro-search", Input).value.strip()
+        eligible = [m for m in self.macros if self._eligible(m)]
+        if query:
+            scored = process.extract(query, {i: m.title for i, m in enumerate(eligible)}, scorer=fuzz.WRatio,
+                                     limit=50, score_cutoff=40)
+            eligible = [eligible[key] for _title, _score, key in scored]
+        self._visible = eligible
+        ol = self.query_one("#macro-list", OptionList)
+        ol.clear_options()
+        for i, m in enumerate(eligible):
+            label = Text()
+            label.append_text(safe(m.title, single_line=True, limit=60))
+            label.append(f"  {m.tone}", style="dim")
+            if m.is_enforcement_notice:
+                label.append("  enforcement", style="magenta")
+            ol.add_option(Option(label, id=str(i)))
+        if eligible:
+            ol.highlighted = 0
+
+    @on(Input.Changed, "#macro-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self._refresh_macro_list()
+
+    @on(Input.Submitted, "#macro-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        ol = self.query_one("#macro-list", OptionList)
+        if self._visible:
+            self.use_macro(self._visible[ol.highlighted or 0])
+
+    @on(OptionList.OptionSelected, "#macro-list")
+    def _macro_selected(self, event: OptionList.OptionSelected) -> None:
+        self.use_macro(self._visible[int(event.option.id or 0)])
+
+    def use_macro(self, macro: MacroView) -> None:
+        """Render the macro for the current recipient and channel into the draft."""
+        self.macro = macro
+        self.macro_error = None
+        try:
+            ctx = build_context(self.detail, self.recipient if self.is_public else None, self.capp.actor, self.channel)
+            draft = render(macro, self.channel, ctx)
+        except MacroError as exc:
+            self.macro_error = str(exc)
+            self._render_macro_error()
+            self._run_checks()
+            return
+        if draft.subject is not None:
+            self.query_one("#subject", Input).value = draft.subject
+        self._set_draft(draft.body)
+        self._last_rendered = draft.body
+        self._render_macro_error()
+        self.query_one("#draft", TextArea).focus()
+        self._schedule_save()
+
+    def _render_macro_error(self) -> None:
+        w = self.query_one("#macro-error", Static)
+        if self.macro_error:
+            t = Text("Macro cannot be used: ", style="bold red")
+            t.append_text(safe(self.macro_error, "red"))
+            w.update(t)
+            w.display = True
+        else:
+            w.update("")
+            w.display = False
+
+    # ------------------------------------------------------------------ target / mode
+    @on(Select.Changed, "#recipient")
+    def _recipient_changed(self, event: Select.Changed) -> None:
+        self.recipient_id = None if event.value is Select.NULL else str(event.value)
+        self._target_changed()
+
+    @on(Select.Changed, "#channel")
+    def _channel_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.channel = Channel(str(event.value))
+        self._target_changed()
+
+    def set_target(self, recipient_id: str | None = None, channel: Channel | None = None) -> None:
+        if recipient_id is not None:
+            self.query_one("#recipient", Select).value = recipient_id
+            self.recipient_id = recipient_id
+        if channel is not None:
+            self.query_one("#channel", Select).value = channel.value
+            self.channel = channel
+        self._target_changed()
+
+    def _target_changed(self) -> None:
+        self._apply_mode()
+        self._refresh_macro_list()
+        self.macro_error = None
+        if self.macro is not None and self.draft_text == self._last_rendered:
+            # untouched macro text: re-render it for the new recipient / channel
+            if self._eligible(self.macro):
+                self.use_macro(self.macro)
+                return
+            self.macro = None
+        self._render_macro_error()
+        self._run_checks()
+
+    def _apply_mode(self) -> None:
+        compose = self.query_one("#reply-compose")
+        banner = self.query_one("#reply-banner", Static)
+        public = self.is_public
+        compose.set_class(public, "public")
+        compose.set_class(not public, "internal")
+        banner.set_class(public, "public")
+        banner.set_class(not public, "internal")
+        banner.update(Text(self.describe_target(), style="bold"))
+        self.query_one("#subject", Input).display = self.channel is Channel.EMAIL
+        self.query_one("#recipient", Select).disabled = not public
+        self.query_one("#send", Button).label = "Send reply (Ctrl+S)" if public else "Add internal note (Ctrl+S)"
+
+    def action_toggle_internal(self) -> None:
+        if self.is_public:
+            self.set_target(channel=Channel.INTERNAL)
+        else:
+            self.set_target(channel=Channel.EMAIL)
+
+    # ------------------------------------------------------------------ checks
+    @on(TextArea.Changed, "#draft")
+    def _draft_changed(self, event: TextArea.Changed) -> None:
+        self._run_checks()
+        if not self._loading_text:
+            self._schedule_save()
+
+    @on(Input.Changed, "#subject")
+    def _subject_changed(self, event: Input.Changed) -> None:
+        self._run_checks()
+
+    def _schedule_save(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, lambda: self.save_draft(self.draft_text))
+
+    def _reporter_terms(self) -> list[str]:
+        terms: list[str] = []
+        for p in self.detail.parties:
+            if p.involvement is Involvement.REPORTER and p.display_name.strip():
+                terms.append(p.display_name.strip())
+                terms.append(p.display_name.split()[0])
+        return terms
+
+    def _run_checks(self) -> None:
+        r = self.recipient
+        subject = self.query_one("#subject", Input).value if self.channel is Channel.EMAIL else None
+        self.checks = check_draft(
+            self.draft_text,
+            self.channel,
+            subject=subject,
+            is_enforcement_notice=bool(self.macro and self.macro.is_enforcement_notice),
+            reporter_terms=self._reporter_terms(),
+            recipient_is_reporter=bool(r and r.involvement is Involvement.REPORTER),
+        )
+        t = Text()
+        if self.is_public and r is None:
+            t.append("✖ Choose a recipient\n", style="bold red")
+        if self.macro_error:
+            t.append("✖ ", style="bold red")
+            t.append_text(safe(self.macro_error, "bold red", single_line=True))
+            t.append("\n")
+        for c in self.checks:
+            mark, style = {"block": ("✖", "bold red"), "warn": ("▲", "yellow"), "info": ("•", "dim")}[c.severity]
+            t.append(f"{mark} ", style=style)
+            t.append_text(safe(c.message, style, single_line=True))
+            t.append("\n")
+        self.query_one("#checks", Static).update(t)
+        self.query_one("#send", Button).disabled = self.blocked
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.macro_error) or blocking(self.checks) or (self.is_public and self.recipient is None)
+
+    # ------------------------------------------------------------------ send
+    @on(Button.Pressed, "#send")
+    def _send_pressed(self, event: Button.Pressed) -> None:
+        self.action_send()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        self.action_back()
+
+    def action_send(self) -> None:
+        self._run_checks()
+        if self.blocked:
+            self.notify("Cannot send: fix the marked problems first", severity="error")
+            return
+        body = self.draft_text.strip()
+        if not self.is_public:
+            self.apply(AddNote(case_id=self.case_id, body=body, created_at=self.capp.clock.now()))
+            return
+        r = self.recipient
+        assert r is not None
+        subject = self.query_one("#subject", Input).value.strip() if self.channel is Channel.EMAIL else None
+        preview = Text()
+        preview.append(self.describe_target(), style="bold")
+        preview.append("\n\n")
+        if subject:
+            preview.append("Subject: ", style="dim")
+            preview.append_text(safe(subject, single_line=True))
+            preview.append("\n")
+        preview.append_text(safe(body if len(body) < 600 else body[:600] + "…"))
+        preview.append("\n\nIt goes to the outbox and is delivered once by the server.", style="dim")
+        mutation = SendReply(case_id=self.case_id, channel=self.channel, recipient_party_id=r.id,
+                             macro_id=self.macro.id if self.macro else None, subject=subject, body=body,
+                             created_at=self.capp.clock.now())
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.apply(mutation)
+
+        self.app.push_screen(ConfirmModal(Text("Send this PUBLIC reply?", style="bold"), preview, "Send"), done)
+
+    @work(thread=True, group="apply", exit_on_error=False)
+    def apply(self, mutation: Any) -> None:
+        apply_worker_body(self, mutation)
+
+    def on_action_applied(self, message: ActionApplied) -> None:
+        r = message.result
+        self.capp.refresh_sync_status()
+        if not r.ok:
+            self.notify(Text(r.message), title="Refused", severity="error", timeout=10)
+            return  # keep the screen and the typed text
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self.save_draft("")
+        self.result = r
+        self.capp.nudge_sync()
+        if message.kind == "send_reply":
+            self.notify("Queued for delivery (pending)", title=r.message)
+        else:
+            self.notify("Internal note added", title=r.message)
+        self.dismiss(r)
+
+    def action_back(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        text = self.draft_text
+        if text.strip():
+            self.save_draft(text)
+        self.dismiss(None)
+
+    def action_focus_macros(self) -> None:
+        self.query_one("#macro-search", Input).focus()
+
+    def action_focus_draft(self) -> None:
+        self.query_one("#draft", TextArea).focus()
