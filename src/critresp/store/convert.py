@@ -1,0 +1,269 @@
+"""Pure conversions between records, rule states, table values and views."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any, Mapping
+from uuid import UUID
+
+from ..domain import sla
+from ..domain.records import CaseRecord, EnforcementRecord, PartyRecord
+from ..domain.state import Actor, CaseState, EnforcementState
+from ..domain.taxonomy import (
+    AssociateRole,
+    CaseStatus,
+    EnforcementLevel,
+    EnforcementStatus,
+    LinkKind,
+    ResolutionCode,
+    Tier,
+)
+from .models import FAR_FUTURE, FAR_FUTURE_MS, from_ms
+
+
+def due_of(
+    tier: int, created_at: datetime, acknowledged_at: datetime | None, first_outreach_at: datetime | None,
+    resolved_at: datetime | None, status: str,
+) -> tuple[datetime, str | None]:
+    """Next SLA deadline (sort key) and its kind; closed cases get FAR_FUTURE."""
+    if status == CaseStatus.RESOLVED.value:
+        return FAR_FUTURE, None
+    due, kind = sla.next_due(Tier(tier), created_at, acknowledged_at, first_outreach_at, resolved_at)
+    if due is None:
+        return FAR_FUTURE, None
+    return due, kind
+
+
+def case_record_values(rec: CaseRecord) -> dict[str, Any]:
+    status = rec.status.value
+    due, kind = due_of(
+        int(rec.tier), rec.created_at, rec.acknowledged_at, rec.first_outreach_at, rec.resolved_at, status
+    )
+    return {
+        "id": rec.id,
+        "tier": int(rec.tier),
+        "category": rec.category,
+        "status": status,
+        "is_open": rec.status is not CaseStatus.RESOLVED,
+        "title": rec.title,
+        "summary": rec.summary,
+        "created_at": rec.created_at,
+        "updated_at": rec.updated_at,
+        "acknowledged_at": rec.acknowledged_at,
+        "first_outreach_at": rec.first_outreach_at,
+        "resolved_at": rec.resolved_at,
+        "resolution_code": rec.resolution_code.value if rec.resolution_code else None,
+        "assignee_id": rec.assignee_id,
+        "assignee_name": rec.assignee_name,
+        "claim_expires_at": rec.claim_expires_at,
+        "merged_into": rec.merged_into,
+        "escalated_to": rec.escalated_to,
+        "order_id": rec.order_id,
+        "version": rec.version,
+        "due_at": due,
+        "due_kind": kind,
+        "base": rec.model_dump_json(),
+    }
+
+
+def state_values(s: CaseState) -> dict[str, Any]:
+    """Case columns that a rule decision can change."""
+    due, kind = due_of(int(s.tier), s.created_at, s.acknowledged_at, s.first_outreach_at, s.resolved_at, s.status.value)
+    return {
+        "tier": int(s.tier),
+        "category": s.category,
+        "status": s.status.value,
+        "is_open": s.status is not CaseStatus.RESOLVED,
+        "assignee_id": s.assignee_id,
+        "assignee_name": s.assignee_name,
+        "claim_expires_at": s.claim_expires_at,
+        "acknowledged_at": s.acknowledged_at,
+        "first_outreach_at": s.first_outreach_at,
+        "resolved_at": s.resolved_at,
+        "resolution_code": s.resolution_code.value if s.resolution_code else None,
+        "merged_into": s.merged_into,
+        "escalated_to": s.escalated_to,
+        "due_at": due,
+        "due_kind": kind,
+    }
+
+
+def case_state(row: Mapping[str, Any], party_ids: tuple[str, ...], enfs: tuple[EnforcementState, ...]) -> CaseState:
+    return CaseState(
+        id=row["id"],
+        tier=Tier(row["tier"]),
+        category=row["category"],
+        status=CaseStatus(row["status"]),
+        created_at=row["created_at"],
+        assignee_id=row["assignee_id"],
+        assignee_name=row["assignee_name"],
+        claim_expires_at=row["claim_expires_at"],
+        acknowledged_at=row["acknowledged_at"],
+        first_outreach_at=row["first_outreach_at"],
+        resolved_at=row["resolved_at"],
+        resolution_code=ResolutionCode(row["resolution_code"]) if row["resolution_code"] else None,
+        merged_into=row["merged_into"],
+        escalated_to=row["escalated_to"],
+        party_ids=party_ids,
+        enforcements=enfs,
+        version=row["version"],
+    )
+
+
+def enforcement_state(row: Mapping[str, Any]) -> EnforcementState:
+    return EnforcementState(
+        id=UUID(row["id"]),
+        case_id=row["case_id"],
+        party_id=row["party_id"],
+        level=EnforcementLevel(row["level"]),
+        status=EnforcementStatus(row["status"]),
+        rule=row["rule"],
+        reason=row["reason"],
+        requested_by=row["requested_by"],
+        requested_at=row["requested_at"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        restriction=row["restriction"],
+        duration_days=row["duration_days"],
+        include_linked=bool(row["include_linked"]),
+        reversal_requested_by=row["reversal_requested_by"],
+    )
+
+
+def enforcement_state_values(e: EnforcementState) -> dict[str, Any]:
+    return {
+        "id": str(e.id),
+        "case_id": e.case_id,
+        "party_id": e.party_id,
+        "level": int(e.level),
+        "status": e.status.value,
+        "rule": e.rule,
+        "reason": e.reason,
+        "requested_by": e.requested_by,
+        "requested_at": e.requested_at,
+        "decided_by": e.decided_by,
+        "decided_at": e.decided_at,
+        "restriction": e.restriction,
+        "duration_days": e.duration_days,
+        "include_linked": e.include_linked,
+        "reversal_requested_by": getattr(e, "reversal_requested_by", None),
+    }
+
+
+def enforcement_record_values(r: EnforcementRecord) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "case_id": r.case_id,
+        "party_id": r.party_id,
+        "level": int(r.level),
+        "status": r.status.value,
+        "rule": r.rule,
+        "reason": r.reason,
+        "requested_by": r.requested_by,
+        "requested_by_name": r.requested_by_name,
+        "requested_at": r.requested_at,
+        "decided_by": r.decided_by,
+        "decided_by_name": r.decided_by_name,
+        "decided_at": r.decided_at,
+        "restriction": r.restriction,
+        "duration_days": r.duration_days,
+        "include_linked": r.include_linked,
+        "reversal_requested_by": getattr(r, "reversal_requested_by", None),
+        "version": r.version,
+        "base": r.model_dump_json(),
+        "pending": False,
+        "local": False,
+        "mutation_id": None,
+    }
+
+
+def actor_json(a: Actor) -> str:
+    return json.dumps({"id": a.id, "name": a.name, "role": a.role.value})
+
+
+def actor_from_json(s: str) -> Actor:
+    d = json.loads(s)
+    return Actor(id=d["id"], name=d["name"], role=AssociateRole(d.get("role", "associate")))
+
+
+# ----------------------------------------------------------------------- identifiers
+
+
+_DIGITS = re.compile(r"\D+")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def norm_phone(v: str) -> str:
+    d = _DIGITS.sub("", v or "")
+    if len(d) == 11 and d.startswith("1"):
+        d = d[1:]
+    return d
+
+
+def norm_address(v: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", (v or "").casefold()).split())
+
+
+def norm_token(v: str) -> str:
+    return (v or "").strip().casefold()
+
+
+def party_identifiers(p: PartyRecord) -> list[dict[str, str]]:
+    out: set[tuple[str, str]] = set()
+    if (ph := norm_phone(p.phone)) and len(ph) >= 7:
+        out.add((LinkKind.PHONE.value, ph))
+    if ad := norm_address(p.address):
+        out.add((LinkKind.ADDRESS.value, ad))
+    for d in p.devices:
+        if t := norm_token(d):
+            out.add((LinkKind.DEVICE.value, t))
+    for f in p.payment_fingerprints:
+        if t := norm_token(f):
+            out.add((LinkKind.PAYMENT.value, t))
+    return [{"party_id": p.id, "kind": k, "value": v} for k, v in sorted(out)]
+
+
+# ----------------------------------------------------------------------- masking
+
+
+def display_name(first: str, last: str) -> str:
+    first = (first or "").strip()
+    last = (last or "").strip()
+    if last:
+        return f"{first} {last[0]}.".strip()
+    return first
+
+
+def mask_email(v: str) -> str:
+    if not v:
+        return ""
+    local, at, domain = v.partition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(v: str) -> str:
+    d = _DIGITS.sub("", v or "")
+    if not d:
+        return ""
+    return "***-***-" + d[-2:] if len(d) >= 4 else "***"
+
+
+def mask_address(v: str) -> str:
+    if not v:
+        return ""
+    _, comma, tail = v.rpartition(",")
+    return f"***, {tail.strip()}" if comma and tail.strip() else "***"
+
+
+def ms_or_none(v: int | None) -> datetime | None:
+    return None if v is None else from_ms(v)
+
+
+def due_or_none(v: int | None) -> datetime | None:
+    if v is None or v >= FAR_FUTURE_MS:
+        return None
+    return from_ms(v)

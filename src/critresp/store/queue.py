@@ -1,0 +1,159 @@
+"""SQL for the queue: filters, keyset pagination, and the FTS5 query builder.
+
+Every sort has a composite index whose trailing columns are the sort key (see
+``models.CaseRow``); with the default filters the leading columns are equality
+constraints (``is_open = 1``, ``assignee_id = ?`` / ``IS NULL``), so a page is
+an index walk from the cursor that stops after ``limit`` rows. Filters without
+an index of their own (categories, party role, tiers under a non-priority sort,
+search) are checked during the walk; unary ``+`` keeps the planner from picking
+an index that would force a sort.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..domain.taxonomy import CaseStatus, Tier
+from .views import QueueCursor, QueueQuery, QueueSort, Scope
+
+# sort -> (key columns, descending?)
+SORT_KEYS: dict[QueueSort, tuple[tuple[str, ...], bool]] = {
+    QueueSort.PRIORITY: (("tier", "due_at", "id"), False),
+    QueueSort.DUE: (("due_at", "id"), False),
+    QueueSort.NEWEST: (("created_at", "id"), True),
+    QueueSort.UPDATED: (("updated_at", "id"), True),
+}
+
+ROW_COLUMNS = (
+    "c.id, c.tier, c.category, c.status, c.title, c.created_at, c.updated_at, c.due_at, c.due_kind, "
+    "c.assignee_id, c.assignee_name, c.subject_role, c.pending, "
+    "(SELECT n.message FROM notice n WHERE n.case_id = c.id AND n.read = 0 ORDER BY n.id DESC LIMIT 1) AS notice"
+)
+
+_TERM = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 16
+
+
+def fts_query(user_text: str) -> str | None:
+    """Build a safe FTS5 MATCH expression from what the associate typed.
+
+    Only word characters survive; each term is double-quoted (so FTS5 operators
+    and syntax typed by a user -- ``"``, ``*``, ``-``, ``:``, ``NEAR``, ``AND``,
+    parentheses -- are data, never syntax) and all terms must match. The last
+    term matches as a prefix unless the input ends with whitespace.
+    Returns None when nothing searchable is left.
+    """
+    terms = _TERM.findall(user_text or "")[:MAX_TERMS]
+    terms = [t.replace("_", " ").strip() for t in terms]
+    terms = [t for t in terms if t]
+    if not terms:
+        return None
+    parts = [f'"{t}"' for t in terms]
+    if user_text and not user_text[-1].isspace():
+        parts[-1] += "*"
+    return " ".join(parts)
+
+
+def effective_statuses(q: QueueQuery) -> frozenset[CaseStatus]:
+    base = set(q.statuses) if q.statuses else {s for s in CaseStatus if s.is_open}
+    if q.include_resolved:
+        base.add(CaseStatus.RESOLVED)
+    return frozenset(base)
+
+
+def where(q: QueueQuery) -> tuple[list[str], dict[str, Any]]:
+    conds: list[str] = []
+    params: dict[str, Any] = {}
+
+    statuses = effective_statuses(q)
+    if all(s.is_open for s in statuses):
+        conds.append("c.is_open = 1")
+        if len(statuses) < sum(1 for s in CaseStatus if s.is_open):
+            conds.append(_in("+c.status", "st", sorted(s.value for s in statuses), params))
+    elif statuses == {CaseStatus.RESOLVED}:
+        conds.append("c.is_open = 0")
+    elif len(statuses) < len(CaseStatus):
+        conds.append(_in("+c.status", "st", sorted(s.value for s in statuses), params))
+
+    if q.scope is Scope.MINE:
+        if q.me is None:
+            conds.append("0")
+        else:
+            conds.append("c.assignee_id = :me")
+            params["me"] = q.me
+    elif q.scope is Scope.UNASSIGNED:
+        conds.append("c.assignee_id IS NULL")
+
+    if q.tiers:
+        tiers = sorted(int(Tier(t)) for t in q.tiers)
+        if q.sort is QueueSort.PRIORITY:
+            if len(tiers) == 1:
+                conds.append("c.tier = :tier0")
+                params["tier0"] = tiers[0]
+            else:
+                conds.append("c.tier >= :tmin AND c.tier <= :tmax")
+                params["tmin"], params["tmax"] = tiers[0], tiers[-1]
+                conds.append(_in("+c.tier", "ti", tiers, params))
+        else:
+            conds.append(_in("+c.tier", "ti", tiers, params))
+
+    if q.categories:
+        conds.append(_in("+c.category", "cat", sorted(q.categories), params))
+
+    if q.party_role is not None:
+        conds.append("+c.subject_role = :prole")
+        params["prole"] = str(q.party_role.value if hasattr(q.party_role, "value") else q.party_role)
+
+    match = fts_query(q.search)
+    if match is not None:
+        conds.append("c.id IN (SELECT f.case_id FROM case_fts f WHERE case_fts MATCH :fts)")
+        params["fts"] = match
+    return conds, params
+
+
+def _in(column: str, prefix: str, values: list[Any], params: dict[str, Any]) -> str:
+    names = []
+    for i, v in enumerate(values):
+        name = f"{prefix}{i}"
+        params[name] = v
+        names.append(f":{name}")
+    return f"{column} IN ({', '.join(names)})"
+
+
+def page_sql(
+    q: QueueQuery, cursor: QueueCursor | None, backward: bool, limit: int
+) -> tuple[str, dict[str, Any]]:
+    """SELECT for one page walking forward from ``cursor`` (or backward when
+    ``backward``: rows before the cursor, nearest first)."""
+    conds, params = where(q)
+    cols, desc = SORT_KEYS[q.sort]
+    # walking "forward" means ascending for asc sorts, descending for desc sorts
+    ascending = desc == backward
+    if cursor is not None:
+        if cursor.sort != q.sort:
+            raise ValueError(f"cursor for sort {cursor.sort} used with sort {q.sort}")
+        if len(cursor.key) != len(cols):
+            raise ValueError("malformed queue cursor")
+        op = ">" if ascending else "<"
+        lhs = ", ".join(f"c.{c}" for c in cols)
+        rhs = ", ".join(f":k{i}" for i in range(len(cols)))
+        conds.append(f"({lhs}) {op} ({rhs})")
+        for i, v in enumerate(cursor.key):
+            params[f"k{i}"] = v
+    direction = "ASC" if ascending else "DESC"
+    order = ", ".join(f"c.{c} {direction}" for c in cols)
+    sql = f"SELECT {ROW_COLUMNS} FROM cases c"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    sql += f" ORDER BY {order} LIMIT :limit"
+    params["limit"] = limit
+    return sql, params
+
+
+def count_sql(q: QueueQuery) -> tuple[str, dict[str, Any]]:
+    conds, params = where(q)
+    sql = "SELECT count(*) FROM cases c"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params

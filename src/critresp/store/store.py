@@ -1,0 +1,1015 @@
+"""``Store``: the local SQLite store (implements ``store.api.StoreAPI``).
+
+Every public method is blocking and opens its own connection from one shared
+engine, so the store can be used from several worker threads. Reads run in a
+snapshot transaction; writes in one ``BEGIN IMMEDIATE`` transaction each.
+Methods return the frozen view dataclasses of ``views.py``, never ORM objects.
+
+Optimistic local state and rebase
+---------------------------------
+``cases.base`` holds the last server-confirmed (or imported) CaseRecord;
+enforcement rows that came from the server keep theirs in ``enforcement.base``.
+The visible case = base + the outbox rows of the case that are not *settled*
+(still pending, or acknowledged by the server but not yet seen in a pulled
+base), re-decided in seq order with ``domain.rules.decide`` at the time they
+were first applied. Local timeline / enforcement rows are marked ``local`` and
+rebuilt by a rebase; server rows replace local ones with the same id.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from ..domain import rules
+from ..domain.clock import Clock, SystemClock
+from ..domain.mutations import Mutation, RevealPii, dump_mutation, parse_mutation
+from ..domain.records import CaseRecord, Dataset, EnforcementRecord
+from ..domain.state import NOT_FOUND, Actor, Applied, CaseState, Rejected
+from ..domain.taxonomy import (
+    CaseStatus,
+    Channel,
+    EnforcementLevel,
+    EnforcementStatus,
+    Involvement,
+    LinkKind,
+    PartyRole,
+    PiiField,
+    Tier,
+)
+from . import convert as cv
+from . import queue as qsql
+from .api import PullApplied, PushResult
+from .db import StoreError, open_engine, read_tx, write_tx
+from .migrations import migrate
+from .models import (
+    AssociateRow,
+    AuditRow,
+    CasePartyRow,
+    CaseRow,
+    DraftRow,
+    EnforcementRow,
+    MacroRow,
+    NoticeRow,
+    OrderRow,
+    OutboxRow,
+    PartyIdentifierRow,
+    PartyRow,
+    SyncStateRow,
+    TimelineRow,
+    from_ms,
+    to_ms,
+)
+from .views import (
+    ApplyResult,
+    CaseDetail,
+    EnforcementView,
+    HistoryCase,
+    LinkedAccount,
+    MacroView,
+    NoticeView,
+    OrderView,
+    PartyHistory,
+    PartyView,
+    QueueCursor,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    SyncStatus,
+    TimelineView,
+)
+
+A = AssociateRow.__table__
+P = PartyRow.__table__
+PI = PartyIdentifierRow.__table__
+O = OrderRow.__table__
+C = CaseRow.__table__
+CP = CasePartyRow.__table__
+T = TimelineRow.__table__
+E = EnforcementRow.__table__
+M = MacroRow.__table__
+OB = OutboxRow.__table__
+SS = SyncStateRow.__table__
+AU = AuditRow.__table__
+N = NoticeRow.__table__
+D = DraftRow.__table__
+
+HISTORY_LIMIT = 200
+LINKED_LIMIT = 100
+EXPORT_PAGE = 500
+_CHUNK = 500
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def event_id(mutation_id: UUID | str, n: int) -> str:
+    """Deterministic id of the n-th (0-based) timeline event a mutation creates."""
+    return f"{mutation_id}-{n}"
+
+
+def _guard(fn: F) -> F:
+    """Turn low-level database failures into a one-line StoreError."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except OperationalError as e:
+            msg = str(e.orig) if e.orig is not None else str(e)
+            if "locked" in msg or "busy" in msg:
+                raise StoreError(
+                    "The local store is busy (another critresp process is writing); try again."
+                ) from e
+            raise StoreError(f"Local store error: {msg.splitlines()[0]}. Restart critresp; if it persists, move the store aside.") from e
+        except DatabaseError as e:
+            msg = str(e.orig) if e.orig is not None else str(e)
+            raise StoreError(
+                f"The local store is damaged ({msg.splitlines()[0]}). Move it aside and start critresp again to resync."
+            ) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    seq: int
+    mutation_id: UUID
+    mutation: Mutation
+    actor: Actor
+    created_at: datetime
+
+
+class ActionRejected(StoreError):
+    def __init__(self, code: str | None, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Store:
+    """The local store. Create with :meth:`Store.open`."""
+
+    def __init__(self, engine: Engine, clock: Clock, path: Path) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.path = path
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, path: Path | str, clock: Clock | None = None) -> "Store":
+        path = Path(path)
+        engine = open_engine(path)
+        try:
+            migrate(engine)
+            with read_tx(engine) as conn:
+                if conn.execute(select(SS.c.id)).first() is None:
+                    raise StoreError(f"The local store {path} is incomplete (no sync state). Move it aside and start again.")
+        except StoreError:
+            engine.dispose()
+            raise
+        except DatabaseError as e:
+            engine.dispose()
+            msg = str(e.orig) if getattr(e, "orig", None) is not None else str(e)
+            raise StoreError(
+                f"Cannot open the local store {path}: {msg.splitlines()[0]} (damaged or not a critresp store). "
+                "Move the file aside and start critresp again to resync from the server."
+            ) from None
+        return cls(engine, clock or SystemClock(), path)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ import
+
+    @_guard
+    def import_dataset(self, data: Dataset) -> None:
+        """Upsert every record (by id, keeping the higher version) in one transaction."""
+        with write_tx(self._engine) as conn:
+            affected = self._upsert_dataset(conn, data)
+            self._settle_and_rebase(conn, data, affected)
+
+    def _upsert_dataset(self, conn: Connection, data: Dataset) -> set[str]:
+        """Bulk upsert. Returns the ids of the cases touched (cases, parties, events,
+        enforcements)."""
+        affected: set[str] = set()
+        if data.associates:
+            _upsert(conn, A, [{"id": a.id, "name": a.name, "role": a.role.value, "version": a.version} for a in data.associates])
+
+        if data.parties:
+            rows = []
+            idents = []
+            for p in data.parties:
+                rows.append(
+                    {
+                        "id": p.id, "role": p.role.value, "first_name": p.first_name, "last_name": p.last_name,
+                        "email": p.email, "phone": p.phone, "address": p.address,
+                        "account_status": p.account_status, "created_at": p.created_at,
+                        "devices": list(p.devices), "payment_fingerprints": list(p.payment_fingerprints),
+                        "version": p.version,
+                    }
+                )
+                idents.extend(cv.party_identifiers(p))
+            _upsert(conn, P, rows)
+            conn.execute(PI.delete().where(PI.c.party_id == bindparam("pid")), [{"pid": p.id} for p in data.parties])
+            if idents:
+                conn.execute(sqlite_insert(PI).on_conflict_do_nothing(), idents)
+
+        if data.orders:
+            _upsert(
+                conn, O,
+                [
+                    {
+                        "id": o.id, "customer_id": o.customer_id, "shopper_id": o.shopper_id,
+                        "retailer_id": o.retailer_id, "retailer_name": o.retailer_name, "placed_at": o.placed_at,
+                        "delivered_at": o.delivered_at, "total_cents": o.total_cents, "items": list(o.items),
+                        "contains_alcohol": o.contains_alcohol, "version": o.version,
+                    }
+                    for o in data.orders
+                ],
+            )
+
+        if data.cases:
+            ids = [c.id for c in data.cases]
+            _fill_temp(conn, "_imp_case", ids)
+            conn.exec_driver_sql(
+                "DELETE FROM case_fts WHERE rowid IN (SELECT -c.rowid FROM cases c JOIN _imp_case i ON i.id = c.id)"
+            )
+            _upsert(conn, C, [cv.case_record_values(c) for c in data.cases])
+            conn.exec_driver_sql(
+                "INSERT INTO case_fts (rowid, text, case_id) "
+                "SELECT -c.rowid, c.title || ' ' || c.summary, c.id FROM cases c JOIN _imp_case i ON i.id = c.id"
+            )
+            affected.update(ids)
+
+        if data.case_parties:
+            _upsert(
+                conn, CP,
+                [
+                    {"case_id": cp.case_id, "party_id": cp.party_id, "involvement": cp.involvement.value, "version": cp.version}
+                    for cp in data.case_parties
+                ],
+                pk=("case_id", "party_id"),
+            )
+            affected.update(cp.case_id for cp in data.case_parties)
+
+        if data.events:
+            ids = [e.id for e in data.events]
+            _fill_temp(conn, "_imp_event", ids)
+            conn.exec_driver_sql(
+                "DELETE FROM case_fts WHERE rowid IN (SELECT t.rowid FROM timeline t JOIN _imp_event i ON i.id = t.id)"
+            )
+            _upsert(
+                conn, T,
+                [
+                    {
+                        "id": e.id, "case_id": e.case_id, "at": e.at, "kind": e.kind, "actor_id": e.actor_id,
+                        "actor_name": e.actor_name, "summary": e.summary, "body": e.body, "internal": e.internal,
+                        "data": e.data, "version": e.version, "pending": False, "local": False,
+                        "mutation_id": None,
+                    }
+                    for e in data.events
+                ],
+                guard="local = 1 OR timeline.version <= excluded.version",
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO case_fts (rowid, text, case_id) "
+                "SELECT t.rowid, t.summary || ' ' || t.body, t.case_id FROM timeline t "
+                "JOIN _imp_event i ON i.id = t.id WHERE t.body IS NOT NULL"
+            )
+            affected.update(e.case_id for e in data.events)
+
+        if data.enforcements:
+            _upsert(
+                conn, E, [cv.enforcement_record_values(e) for e in data.enforcements],
+                guard="enforcement.local = 1 OR enforcement.version <= excluded.version",
+            )
+            affected.update(e.case_id for e in data.enforcements)
+
+        if data.macros:
+            _upsert(
+                conn, M,
+                [
+                    {
+                        "id": m.id, "title": m.title, "categories": list(m.categories),
+                        "recipient_roles": [r.value for r in m.recipient_roles],
+                        "channels": [c.value for c in m.channels], "tone": m.tone,
+                        "email_subject": m.email_subject, "email_body": m.email_body, "sms_body": m.sms_body,
+                        "phone_script": m.phone_script, "internal_body": m.internal_body,
+                        "is_enforcement_notice": m.is_enforcement_notice, "actions": m.actions,
+                        "version": m.version,
+                    }
+                    for m in data.macros
+                ],
+            )
+
+        # role of the subject party, for the party-role filter
+        role_ids = set(c.id for c in data.cases) | set(cp.case_id for cp in data.case_parties)
+        if data.parties:
+            _fill_temp(conn, "_imp_party", [p.id for p in data.parties])
+            role_ids.update(
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT DISTINCT cp.case_id FROM case_party cp JOIN _imp_party i ON i.id = cp.party_id"
+                )
+            )
+        if role_ids:
+            _fill_temp(conn, "_imp_role", list(role_ids))
+            conn.exec_driver_sql(
+                "UPDATE cases SET subject_role = ("
+                " SELECT p.role FROM case_party cp JOIN party p ON p.id = cp.party_id"
+                " WHERE cp.case_id = cases.id AND cp.involvement = 'subject'"
+                " ORDER BY cp.party_id LIMIT 1)"
+                " WHERE id IN (SELECT id FROM _imp_role)"
+            )
+        return affected
+
+    def _settle_and_rebase(self, conn: Connection, data: Dataset, affected: set[str]) -> None:
+        # acknowledged mutations now included in a pulled base are settled
+        if data.cases:
+            conn.execute(
+                text(
+                    "UPDATE outbox SET settled = 1 WHERE case_id = :cid AND state = 'acked' AND settled = 0 "
+                    "AND (acked_version IS NULL OR acked_version <= :v)"
+                ),
+                [{"cid": c.id, "v": c.version} for c in data.cases],
+            )
+        if not affected:
+            return
+        unsettled = {
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT DISTINCT case_id FROM outbox WHERE settled = 0 AND state != 'rejected'"
+            )
+        }
+        for cid in sorted(unsettled & affected):
+            self._rebase(conn, cid)
+
+    # ------------------------------------------------------------------ queue
+
+    @_guard
+    def queue_page(
+        self, query: QueueQuery, after: QueueCursor | None = None, limit: int = 100,
+        before: QueueCursor | None = None,
+    ) -> QueuePage:
+        """One keyset page. Never loads more than ``limit`` (+1) rows."""
+        limit = max(1, int(limit))
+        if after is not None and before is not None:
+            raise ValueError("give after or before, not both")
+        backward = before is not None
+        cursor = before if backward else after
+        sql, params = qsql.page_sql(query, cursor, backward, limit + 1)
+        with read_tx(self._engine) as conn:
+            raw = conn.execute(text(sql), params).fetchall()
+            more = len(raw) > limit
+            raw = raw[:limit]
+            if backward:
+                raw = list(reversed(raw))
+            rows = tuple(_queue_row(r) for r in raw)
+            if not rows:
+                return QueuePage(rows=(), next_cursor=None, prev_cursor=None)
+            first_key = QueueCursor(query.sort, _key(query, raw[0]))
+            last_key = QueueCursor(query.sort, _key(query, raw[-1]))
+            if backward:
+                prev_cursor = first_key if more else None
+                next_cursor = last_key if self._exists(conn, query, last_key, backward=False) else None
+            else:
+                next_cursor = last_key if more else None
+                prev_cursor = (
+                    first_key if cursor is not None and self._exists(conn, query, first_key, backward=True) else None
+                )
+        return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+    def _exists(self, conn: Connection, query: QueueQuery, cursor: QueueCursor, backward: bool) -> bool:
+        sql, params = qsql.page_sql(query, cursor, backward, 1)
+        return conn.execute(text(sql), params).first() is not None
+
+    @_guard
+    def queue_count(self, query: QueueQuery) -> int:
+        sql, params = qsql.count_sql(query)
+        with read_tx(self._engine) as conn:
+            return int(conn.execute(text(sql), params).scalar() or 0)
+
+    @_guard
+    def new_t0_since(self, since_version_or_time: Any) -> list[str]:
+        """Open T0 cases created after a time (datetime) or changed after a version (int)."""
+        with read_tx(self._engine) as conn:
+            q = select(C.c.id).where(C.c.tier == int(Tier.T0), C.c.is_open == True)  # noqa: E712
+            if isinstance(since_version_or_time, datetime):
+                q = q.where(C.c.created_at > since_version_or_time)
+            else:
+                q = q.where(C.c.version > int(since_version_or_time))
+            return [r[0] for r in conn.execute(q.order_by(C.c.created_at, C.c.id).limit(1000))]
+
+    # ------------------------------------------------------------------ case
+
+    @_guard
+    def case_detail(self, case_id: str) -> CaseDetail | None:
+        with read_tx(self._engine) as conn:
+            row = conn.execute(select(C).where(C.c.id == case_id)).mappings().first()
+            if row is None:
+                return None
+            parties = tuple(
+                PartyView(
+                    id=p["id"], role=PartyRole(p["role"]), involvement=Involvement(p["involvement"]),
+                    display_name=cv.display_name(p["first_name"], p["last_name"]),
+                    email_masked=cv.mask_email(p["email"]), phone_masked=cv.mask_phone(p["phone"]),
+                    address_masked=cv.mask_address(p["address"]), account_status=p["account_status"],
+                    created_at=p["created_at"],
+                )
+                for p in conn.execute(
+                    select(P, CP.c.involvement)
+                    .join(CP, CP.c.party_id == P.c.id)
+                    .where(CP.c.case_id == case_id)
+                    .order_by(CP.c.involvement, P.c.id)
+                ).mappings()
+            )
+            timeline = tuple(
+                TimelineView(
+                    id=t["id"], at=t["at"], kind=t["kind"], actor_name=t["actor_name"], summary=t["summary"],
+                    body=t["body"], internal=bool(t["internal"]), pending=bool(t["pending"]),
+                )
+                for t in conn.execute(
+                    select(T).where(T.c.case_id == case_id).order_by(T.c.at, text("timeline.rowid"))
+                ).mappings()
+            )
+            order = None
+            if row["order_id"]:
+                o = conn.execute(select(O).where(O.c.id == row["order_id"])).mappings().first()
+                if o is not None:
+                    order = OrderView(
+                        id=o["id"], retailer_name=o["retailer_name"], placed_at=o["placed_at"],
+                        delivered_at=o["delivered_at"], total_cents=o["total_cents"], items=tuple(o["items"] or ()),
+                        contains_alcohol=bool(o["contains_alcohol"]),
+                    )
+            enfs = self._enforcement_views(conn, E.c.case_id == case_id)
+            notices = self._notice_views(conn, case_id, False)
+            return CaseDetail(
+                id=row["id"], tier=Tier(row["tier"]), category=row["category"], status=CaseStatus(row["status"]),
+                title=row["title"], summary=row["summary"], created_at=row["created_at"],
+                updated_at=row["updated_at"], acknowledged_at=row["acknowledged_at"],
+                first_outreach_at=row["first_outreach_at"], resolved_at=row["resolved_at"],
+                resolution_code=row["resolution_code"], assignee_id=row["assignee_id"],
+                assignee_name=row["assignee_name"], merged_into=row["merged_into"],
+                escalated_to=row["escalated_to"], parties=parties, timeline=timeline, order=order,
+                enforcements=enfs, notices=notices, pending=row["pending"], version=row["version"],
+            )
+
+    def _enforcement_views(self, conn: Connection, where: Any, limit: int | None = None) -> tuple[EnforcementView, ...]:
+        q = (
+            select(E, P.c.first_name, P.c.last_name)
+            .select_from(E.outerjoin(P, P.c.id == E.c.party_id))
+            .where(where)
+            .order_by(E.c.requested_at.desc(), E.c.id)
+        )
+        if limit:
+            q = q.limit(limit)
+        return tuple(
+            EnforcementView(
+                id=UUID(e["id"]), case_id=e["case_id"], party_id=e["party_id"],
+                party_name=cv.display_name(e["first_name"] or "", e["last_name"] or "") or e["party_id"],
+                level=EnforcementLevel(e["level"]), status=EnforcementStatus(e["status"]), rule=e["rule"],
+                reason=e["reason"], requested_by_name=e["requested_by_name"] or e["requested_by"],
+                requested_at=e["requested_at"], decided_by_name=e["decided_by_name"] or e["decided_by"],
+                pending=bool(e["pending"]),
+            )
+            for e in conn.execute(q).mappings()
+        )
+
+    @_guard
+    def party_history(self, case_id: str) -> PartyHistory:
+        with read_tx(self._engine) as conn:
+            pids = [r[0] for r in conn.execute(select(CP.c.party_id).where(CP.c.case_id == case_id))]
+            if not pids:
+                return PartyHistory(cases=(), enforcements=(), linked=())
+            cases = tuple(
+                HistoryCase(
+                    id=r["id"], tier=Tier(r["tier"]), category=r["category"], status=CaseStatus(r["status"]),
+                    title=r["title"], created_at=r["created_at"], party_id=r["party_id"],
+                    party_name=cv.display_name(r["first_name"] or "", r["last_name"] or "") or r["party_id"],
+                    involvement=Involvement(r["involvement"]),
+                )
+                for r in conn.execute(
+                    select(
+                        C.c.id, C.c.tier, C.c.category, C.c.status, C.c.title, C.c.created_at,
+                        CP.c.party_id, CP.c.involvement, P.c.first_name, P.c.last_name,
+                    )
+                    .select_from(CP.join(C, C.c.id == CP.c.case_id).outerjoin(P, P.c.id == CP.c.party_id))
+                    .where(CP.c.party_id.in_(pids), CP.c.case_id != case_id)
+                    .order_by(C.c.created_at.desc(), C.c.id, CP.c.party_id)
+                    .limit(HISTORY_LIMIT)
+                ).mappings()
+            )
+            enfs = self._enforcement_views(conn, E.c.party_id.in_(pids) & (E.c.case_id != case_id), HISTORY_LIMIT)
+            a, b = PI.alias("a"), PI.alias("b")
+            links = conn.execute(
+                select(b.c.party_id, b.c.kind, a.c.party_id.label("linked_to"))
+                .select_from(a.join(b, (a.c.kind == b.c.kind) & (a.c.value == b.c.value)))
+                .where(a.c.party_id.in_(pids), b.c.party_id.not_in(pids))
+                .order_by(b.c.party_id, b.c.kind, a.c.party_id)
+                .limit(LINKED_LIMIT * 4)
+            ).fetchall()
+            seen: dict[tuple[str, str], str] = {}
+            for other, kind, linked_to in links:
+                seen.setdefault((other, kind), linked_to)
+            linked = []
+            for (other, kind), linked_to in list(seen.items())[:LINKED_LIMIT]:
+                p = conn.execute(select(P).where(P.c.id == other)).mappings().first()
+                if p is None:
+                    continue
+                open_cases = conn.execute(
+                    select(func.count()).select_from(CP.join(C, C.c.id == CP.c.case_id))
+                    .where(CP.c.party_id == other, C.c.is_open == True)  # noqa: E712
+                ).scalar()
+                n_enf = conn.execute(select(func.count()).select_from(E).where(E.c.party_id == other)).scalar()
+                linked.append(
+                    LinkedAccount(
+                        party_id=other, display_name=cv.display_name(p["first_name"], p["last_name"]),
+                        role=PartyRole(p["role"]), account_status=p["account_status"], via=LinkKind(kind),
+                        linked_to_party_id=linked_to, open_cases=int(open_cases or 0),
+                        enforcement_count=int(n_enf or 0),
+                    )
+                )
+            return PartyHistory(cases=cases, enforcements=enfs, linked=tuple(linked))
+
+    @_guard
+    def reveal_pii(self, actor: Actor, case_id: str, party_id: str, field: str | PiiField) -> str:
+        """Apply a RevealPii mutation (audited, outboxed) and return the clear value.
+        Raises ActionRejected when the rules refuse it."""
+        f = PiiField(field)
+        res = self.apply(actor, RevealPii(case_id=case_id, party_id=party_id, field=f))
+        if not res.ok:
+            raise ActionRejected(res.code, res.message)
+        with read_tx(self._engine) as conn:
+            p = conn.execute(select(P).where(P.c.id == party_id)).mappings().first()
+        if p is None:
+            raise ActionRejected(NOT_FOUND, f"Party {party_id} is not in the local store")
+        if f is PiiField.FULL_NAME:
+            return f"{p['first_name']} {p['last_name']}".strip()
+        return str(p[f.value])
+
+    @_guard
+    def macros(self) -> list[MacroView]:
+        with read_tx(self._engine) as conn:
+            return [
+                MacroView(
+                    id=m["id"], title=m["title"], categories=tuple(m["categories"] or ()),
+                    recipient_roles=tuple(PartyRole(r) for r in (m["recipient_roles"] or ())),
+                    channels=tuple(Channel(c) for c in (m["channels"] or ())), tone=m["tone"],
+                    email_subject=m["email_subject"], email_body=m["email_body"], sms_body=m["sms_body"],
+                    phone_script=m["phone_script"], internal_body=m["internal_body"],
+                    is_enforcement_notice=bool(m["is_enforcement_notice"]), actions=dict(m["actions"] or {}),
+                )
+                for m in conn.execute(select(M).order_by(M.c.title, M.c.id)).mappings()
+            ]
+
+    # ------------------------------------------------------------------ actions
+
+    @_guard
+    def apply(self, actor: Actor, mutation: Mutation) -> ApplyResult:
+        m = mutation
+        now = self._clock.now()
+        with write_tx(self._engine) as conn:
+            row = conn.execute(select(C).where(C.c.id == m.case_id)).mappings().first()
+            if row is None:
+                return ApplyResult(False, m.mutation_id, f"Case {m.case_id} is not in the local store", NOT_FOUND)
+            if conn.execute(select(OB.c.seq).where(OB.c.mutation_id == str(m.mutation_id))).first():
+                return ApplyResult(True, m.mutation_id, "Already recorded")
+            state = self._state(conn, row)
+            d = rules.decide(state, m, actor, now)
+            if isinstance(d, Rejected):
+                return ApplyResult(False, m.mutation_id, d.message, d.code)
+            self._write_decision(conn, row, state, d, m, actor, now, pending=True)
+            conn.execute(
+                insert(OB).values(
+                    mutation_id=str(m.mutation_id), kind=m.kind, case_id=m.case_id,
+                    payload=json.dumps(dump_mutation(m)), actor=cv.actor_json(actor), created_at=now,
+                    state="pending", settled=False,
+                )
+            )
+            conn.execute(
+                insert(AU).values(
+                    at=now, actor_id=actor.id, actor_name=actor.name, action=m.kind, case_id=m.case_id,
+                    detail=d.audit, mutation_id=str(m.mutation_id),
+                )
+            )
+            conn.execute(update(C).where(C.c.id == m.case_id).values(pending=C.c.pending + 1))
+        return ApplyResult(True, m.mutation_id, d.notice or (d.events[-1].summary if d.events else "Done"))
+
+    def _state(self, conn: Connection, row: Any) -> CaseState:
+        cid = row["id"]
+        pids = tuple(r[0] for r in conn.execute(select(CP.c.party_id).where(CP.c.case_id == cid).order_by(CP.c.party_id)))
+        enfs = tuple(
+            cv.enforcement_state(e)
+            for e in conn.execute(select(E).where(E.c.case_id == cid).order_by(E.c.requested_at, E.c.id)).mappings()
+        )
+        return cv.case_state(row, pids, enfs)
+
+    def _write_decision(
+        self, conn: Connection, row: Any, before: CaseState, d: Applied, m: Mutation, actor: Actor,
+        at: datetime, pending: bool,
+    ) -> None:
+        cid = before.id
+        mid = str(m.mutation_id)
+        values: dict[str, Any] = {}
+        if d.case != before:
+            values.update(cv.state_values(d.case))
+        if m.kind != "reveal_pii" and (values or d.events):
+            values["updated_at"] = max(row["updated_at"], at)
+        if values:
+            conn.execute(update(C).where(C.c.id == cid).values(**values))
+        if d.events:
+            conn.execute(
+                sqlite_insert(T).on_conflict_do_nothing(index_elements=["id"]),
+                [
+                    {
+                        "id": event_id(mid, n), "case_id": cid, "at": at, "kind": ev.kind, "actor_id": actor.id,
+                        "actor_name": actor.name, "summary": ev.summary, "body": ev.body, "internal": ev.internal,
+                        "data": _jsonable(ev.data), "version": 0, "pending": pending, "local": True,
+                        "mutation_id": mid,
+                    }
+                    for n, ev in enumerate(d.events)
+                ],
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO case_fts (rowid, text, case_id) SELECT rowid, summary || ' ' || body, case_id "
+                    "FROM timeline WHERE mutation_id = :m AND local = 1 AND body IS NOT NULL"
+                ),
+                {"m": mid},
+            )
+        for e in d.enforcements:
+            existing = conn.execute(
+                select(E.c.requested_by_name, E.c.decided_by_name).where(E.c.id == str(e.id))
+            ).mappings().first()
+            vals = cv.enforcement_state_values(e)
+            vals["requested_by_name"] = (
+                actor.name if e.requested_by == actor.id else (existing["requested_by_name"] if existing else "")
+            )
+            vals["decided_by_name"] = (
+                actor.name if e.decided_by and e.decided_by == actor.id
+                else (existing["decided_by_name"] if existing else None)
+            )
+            vals["pending"] = pending
+            vals["mutation_id"] = mid
+            if existing is None:
+                conn.execute(insert(E).values(**vals, version=0, local=True, base=None))
+            else:
+                conn.execute(update(E).where(E.c.id == vals.pop("id")).values(**vals))
+        # party account status is changed only by pulled server data (d.party_updates ignored)
+
+    def _rebase(self, conn: Connection, case_id: str) -> None:
+        """Visible case := base + unsettled outbox mutations, re-decided in order."""
+        row = conn.execute(select(C.c.base).where(C.c.id == case_id)).first()
+        if row is None or row[0] is None:
+            return
+        base = CaseRecord.model_validate_json(row[0])
+        conn.execute(
+            text("DELETE FROM case_fts WHERE rowid IN (SELECT rowid FROM timeline WHERE case_id = :c AND local = 1)"),
+            {"c": case_id},
+        )
+        conn.execute(T.delete().where(T.c.case_id == case_id, T.c.local == True))  # noqa: E712
+        conn.execute(E.delete().where(E.c.case_id == case_id, E.c.base.is_(None)))
+        for r in conn.execute(
+            select(E.c.id, E.c.base).where(E.c.case_id == case_id, E.c.mutation_id.is_not(None))
+        ).fetchall():
+            vals = cv.enforcement_record_values(EnforcementRecord.model_validate_json(r[1]))
+            vals.pop("id")
+            conn.execute(update(E).where(E.c.id == r[0]).values(**vals))
+        vals = cv.case_record_values(base)
+        vals.pop("id")
+        vals.pop("base")
+        conn.execute(update(C).where(C.c.id == case_id).values(**vals))
+        for ob in conn.execute(
+            select(OB).where(OB.c.case_id == case_id, OB.c.settled == False, OB.c.state != "rejected")  # noqa: E712
+            .order_by(OB.c.seq)
+        ).mappings().fetchall():
+            m = parse_mutation(ob["payload"])
+            actor = cv.actor_from_json(ob["actor"])
+            crow = conn.execute(select(C).where(C.c.id == case_id)).mappings().first()
+            state = self._state(conn, crow)
+            d = rules.decide(state, m, actor, ob["created_at"])
+            if isinstance(d, Applied):
+                self._write_decision(conn, crow, state, d, m, actor, ob["created_at"], pending=ob["state"] == "pending")
+        self._recount(conn, case_id)
+
+    def _recount(self, conn: Connection, case_id: str) -> None:
+        conn.execute(
+            text(
+                "UPDATE cases SET pending = (SELECT count(*) FROM outbox o WHERE o.case_id = :c AND o.state = 'pending') "
+                "WHERE id = :c"
+            ),
+            {"c": case_id},
+        )
+
+    # ------------------------------------------------------------------ notices / drafts
+
+    @_guard
+    def notices(self, case_id: str | None = None, unread_only: bool = False) -> list[NoticeView]:
+        with read_tx(self._engine) as conn:
+            return list(self._notice_views(conn, case_id, unread_only))
+
+    def _notice_views(self, conn: Connection, case_id: str | None, unread_only: bool) -> tuple[NoticeView, ...]:
+        q = select(N)
+        if case_id is not None:
+            q = q.where(N.c.case_id == case_id)
+        if unread_only:
+            q = q.where(N.c.read == False)  # noqa: E712
+        return tuple(
+            NoticeView(
+                id=n["id"], case_id=n["case_id"], at=n["at"], kind=n["kind"], message=n["message"],
+                mutation_kind=n["mutation_kind"], draft=n["draft"], read=bool(n["read"]),
+            )
+            for n in conn.execute(q.order_by(N.c.id.desc()).limit(500)).mappings()
+        )
+
+    @_guard
+    def mark_notice_read(self, notice_id: int) -> None:
+        with write_tx(self._engine) as conn:
+            conn.execute(update(N).where(N.c.id == notice_id).values(read=True))
+
+    @_guard
+    def save_draft(self, case_id: str, key: str, text_: str) -> None:
+        with write_tx(self._engine) as conn:
+            self._save_draft(conn, case_id, key, text_)
+
+    def _save_draft(self, conn: Connection, case_id: str, key: str, text_: str) -> None:
+        if text_ == "":
+            conn.execute(D.delete().where(D.c.case_id == case_id, D.c.key == key))
+            return
+        stmt = sqlite_insert(D).values(case_id=case_id, key=key, text=text_, updated_at=self._clock.now())
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["case_id", "key"], set_={"text": stmt.excluded.text, "updated_at": stmt.excluded.updated_at}
+            )
+        )
+
+    @_guard
+    def load_draft(self, case_id: str, key: str) -> str | None:
+        with read_tx(self._engine) as conn:
+            r = conn.execute(select(D.c.text).where(D.c.case_id == case_id, D.c.key == key)).first()
+            return r[0] if r else None
+
+    @_guard
+    def drafts(self, case_id: str) -> dict[str, str]:
+        with read_tx(self._engine) as conn:
+            return {r[0]: r[1] for r in conn.execute(select(D.c.key, D.c.text).where(D.c.case_id == case_id))}
+
+    # ------------------------------------------------------------------ sync support
+
+    @_guard
+    def sync_status(self) -> SyncStatus:
+        with read_tx(self._engine) as conn:
+            s = conn.execute(select(SS).where(SS.c.id == 1)).mappings().one()
+            pending = conn.execute(select(func.count()).select_from(OB).where(OB.c.state == "pending")).scalar()
+            return SyncStatus(
+                online=bool(s["online"]), last_sync_at=s["last_sync_at"], pending=int(pending or 0),
+                last_error=s["last_error"], server_url=s["server_url"],
+            )
+
+    @_guard
+    def client_id(self) -> str:
+        with read_tx(self._engine) as conn:
+            return conn.execute(select(SS.c.client_id).where(SS.c.id == 1)).scalar_one()
+
+    @_guard
+    def outbox_pending(self, limit: int = 500) -> list[OutboxEntry]:
+        with read_tx(self._engine) as conn:
+            return [
+                OutboxEntry(
+                    seq=r["seq"], mutation_id=UUID(r["mutation_id"]), mutation=parse_mutation(r["payload"]),
+                    actor=cv.actor_from_json(r["actor"]), created_at=r["created_at"],
+                )
+                for r in conn.execute(
+                    select(OB).where(OB.c.state == "pending").order_by(OB.c.seq).limit(limit)
+                ).mappings()
+            ]
+
+    @_guard
+    def record_push_results(self, results: Iterable[PushResult]) -> None:
+        now = self._clock.now()
+        with write_tx(self._engine) as conn:
+            recount: set[str] = set()
+            rebase: set[str] = set()
+            for r in results:
+                ob = conn.execute(select(OB).where(OB.c.mutation_id == str(r.mutation_id))).mappings().first()
+                if ob is None or ob["state"] != "pending":
+                    continue  # unknown or already recorded: idempotent
+                cid = ob["case_id"]
+                mid = ob["mutation_id"]
+                if r.status in ("applied", "duplicate"):
+                    base_version = conn.execute(select(C.c.version).where(C.c.id == cid)).scalar() or 0
+                    settled = r.version is not None and r.version <= base_version
+                    conn.execute(
+                        update(OB).where(OB.c.seq == ob["seq"]).values(
+                            state="acked", acked_version=r.version, settled=settled, result_code=None,
+                            result_message=r.message,
+                        )
+                    )
+                    conn.execute(update(T).where(T.c.mutation_id == mid).values(pending=False))
+                    conn.execute(update(E).where(E.c.mutation_id == mid).values(pending=False))
+                    recount.add(cid)
+                else:
+                    conn.execute(
+                        update(OB).where(OB.c.seq == ob["seq"]).values(
+                            state="rejected", settled=True, result_code=r.code, result_message=r.message
+                        )
+                    )
+                    m = parse_mutation(ob["payload"])
+                    draft = _typed_text(m)
+                    conn.execute(
+                        insert(N).values(
+                            case_id=cid, at=now, kind=r.code or "rejected",
+                            message=r.message or "The server refused this action",
+                            mutation_kind=m.kind, mutation_id=mid, draft=draft, read=False,
+                        )
+                    )
+                    if draft:
+                        self._save_draft(conn, cid, f"rejected:{mid}", draft)
+                    rebase.add(cid)
+            for cid in sorted(rebase):
+                self._rebase(conn, cid)
+            for cid in sorted(recount - rebase):
+                self._recount(conn, cid)
+
+    @_guard
+    def get_cursor(self) -> str | None:
+        with read_tx(self._engine) as conn:
+            return conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
+
+    @_guard
+    def apply_pull(self, changes: Dataset, cursor: str) -> PullApplied:
+        with write_tx(self._engine) as conn:
+            t0 = [c.id for c in changes.cases if c.tier == Tier.T0 and c.status is not CaseStatus.RESOLVED]
+            known: set[str] = set()
+            for i in range(0, len(t0), _CHUNK):
+                chunk = t0[i : i + _CHUNK]
+                known.update(r[0] for r in conn.execute(select(C.c.id).where(C.c.id.in_(chunk))))
+            affected = self._upsert_dataset(conn, changes)
+            self._settle_and_rebase(conn, changes, affected)
+            conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
+        records = sum(
+            len(getattr(changes, f))
+            for f in ("associates", "parties", "orders", "cases", "case_parties", "events", "enforcements", "macros")
+        )
+        new_t0 = tuple(dict.fromkeys(c for c in t0 if c not in known))
+        return PullApplied(changed_case_ids=tuple(sorted(affected)), new_t0_case_ids=new_t0, records=records)
+
+    @_guard
+    def set_sync_state(
+        self, *, online: bool, error: str | None = None, server_url: str | None = None,
+        synced_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"online": online, "last_error": error}
+        if server_url is not None:
+            values["server_url"] = server_url
+        if synced_at is not None:
+            values["last_sync_at"] = synced_at
+        with write_tx(self._engine) as conn:
+            conn.execute(update(SS).where(SS.c.id == 1).values(**values))
+
+    @_guard
+    def set_identity(self, actor: Actor) -> None:
+        with write_tx(self._engine) as conn:
+            conn.execute(update(SS).where(SS.c.id == 1).values(identity=cv.actor_json(actor)))
+
+    @_guard
+    def identity(self) -> Actor | None:
+        with read_tx(self._engine) as conn:
+            s = conn.execute(select(SS.c.identity).where(SS.c.id == 1)).scalar()
+            return cv.actor_from_json(s) if s else None
+
+    # ------------------------------------------------------------------ export
+
+    EXPORT_FIELDS = (
+        "id", "tier", "category", "status", "title", "created_at", "updated_at", "due_at", "due_kind",
+        "assignee_id", "assignee_name", "subject_role", "pending",
+    )
+
+    @_guard
+    def export_cases(self, fmt: str, out: IO[str], query: QueueQuery | None = None) -> int:
+        """Stream the cases matching ``query`` (default: open cases, priority order)
+        as CSV or a JSON array, page by page. Returns the number of cases written."""
+        if fmt not in ("csv", "json"):
+            raise ValueError(f"unknown export format {fmt!r} (csv or json)")
+        query = query or QueueQuery()
+        n = 0
+        writer = csv.writer(out) if fmt == "csv" else None
+        if writer is not None:
+            writer.writerow(self.EXPORT_FIELDS)
+        else:
+            out.write("[")
+        for row in self._iter_rows(query):
+            rec = _export_record(row)
+            if writer is not None:
+                writer.writerow([_csv_safe(rec[f]) for f in self.EXPORT_FIELDS])
+            else:
+                out.write(("\n" if n == 0 else ",\n") + json.dumps(rec, ensure_ascii=False))
+            n += 1
+        if writer is None:
+            out.write("\n]\n" if n else "]\n")
+        return n
+
+    def _iter_rows(self, query: QueueQuery) -> Iterator[QueueRow]:
+        after = None
+        while True:
+            page = self.queue_page(query, after=after, limit=EXPORT_PAGE)
+            yield from page.rows
+            if page.next_cursor is None:
+                return
+            after = page.next_cursor
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _upsert(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], pk: tuple[str, ...] = ("id",),
+    guard: str | None = None,
+) -> None:
+    """executemany INSERT ... ON CONFLICT DO UPDATE, keeping the higher version."""
+    if not rows:
+        return
+    stmt = sqlite_insert(table)
+    cols = [c for c in rows[0] if c not in pk]
+    where = text(guard) if guard else (table.c.version <= stmt.excluded.version)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(pk), set_={c: stmt.excluded[c] for c in cols}, where=where
+    )
+    for i in range(0, len(rows), 50_000):
+        conn.execute(stmt, rows[i : i + 50_000])
+
+
+def _fill_temp(conn: Connection, name: str, ids: list[str]) -> None:
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id TEXT PRIMARY KEY)")
+    conn.exec_driver_sql(f"DELETE FROM {name}")
+    conn.exec_driver_sql(f"INSERT OR IGNORE INTO {name} (id) VALUES (?)", [(i,) for i in ids])
+
+
+def _key(query: QueueQuery, r: Any) -> tuple[Any, ...]:
+    cols, _ = qsql.SORT_KEYS[query.sort]
+    m = r._mapping
+    return tuple(m[c] for c in cols)
+
+
+def _queue_row(r: Any) -> QueueRow:
+    m = r._mapping
+    return QueueRow(
+        id=m["id"], tier=Tier(m["tier"]), category=m["category"], status=CaseStatus(m["status"]),
+        title=m["title"], created_at=from_ms(m["created_at"]), updated_at=from_ms(m["updated_at"]),
+        due_at=cv.due_or_none(m["due_at"]), due_kind=m["due_kind"], assignee_id=m["assignee_id"],
+        assignee_name=m["assignee_name"], subject_role=PartyRole(m["subject_role"]) if m["subject_role"] else None,
+        pending=int(m["pending"] or 0), notice=m["notice"],
+    )
+
+
+def _typed_text(m: Mutation) -> str | None:
+    for attr in ("body", "reason", "summary", "comment"):
+        v = getattr(m, attr, None)
+        if isinstance(v, str) and v.strip():
+            return v
+    return None
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _iso(v: datetime | None) -> str | None:
+    return v.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if v else None
+
+
+def _export_record(r: QueueRow) -> dict[str, Any]:
+    return {
+        "id": r.id, "tier": r.tier.label, "category": r.category, "status": r.status.value, "title": r.title,
+        "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at), "due_at": _iso(r.due_at),
+        "due_kind": r.due_kind, "assignee_id": r.assignee_id, "assignee_name": r.assignee_name,
+        "subject_role": r.subject_role.value if r.subject_role else None, "pending": r.pending,
+    }
+
+
+def _csv_safe(v: Any) -> Any:
+    """Neutralize spreadsheet formulas in untrusted text (CSV injection)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return "" if v is None else v
