@@ -1,0 +1,433 @@
+"""The reference server's database: SQLAlchemy Core tables, engine set-up and the
+writing transaction that drives the change log.
+
+Portable SQL only (SQLite and PostgreSQL). Every entity table keeps the full
+record as JSON text (``doc``, the ``records`` shape, ``version`` included) plus
+the typed columns the server itself queries. Each entity's latest change is one
+row of ``change_log`` ``(kind, entity_id) -> seq``; pull pages through it in
+``(seq, kind, entity_id)`` order.
+
+Ordering guarantee: every writing transaction starts with
+``UPDATE seq_counter SET seq = seq + 1 ... RETURNING seq``. That row lock (or
+SQLite's single writer lock, taken up front with BEGIN IMMEDIATE) is held until
+commit, so writers are serialised and commit order equals seq order: a reader
+can never see seq N+1 committed before N.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import IntEnum
+from typing import Any, Callable, Iterable, Iterator
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    and_,
+    create_engine,
+    event,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import StaticPool
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Kind(IntEnum):
+    """Entity kinds, in the order a pull page lists entities of the same seq."""
+
+    ASSOCIATE = 1
+    MACRO = 2
+    PARTY = 3
+    ORDER = 4
+    CASE = 5
+    CASE_PARTY = 6
+    ENFORCEMENT = 7
+    EVENT = 8
+
+
+# Dataset field name of each kind
+DATASET_FIELD: dict[Kind, str] = {
+    Kind.ASSOCIATE: "associates",
+    Kind.MACRO: "macros",
+    Kind.PARTY: "parties",
+    Kind.ORDER: "orders",
+    Kind.CASE: "cases",
+    Kind.CASE_PARTY: "case_parties",
+    Kind.ENFORCEMENT: "enforcements",
+    Kind.EVENT: "events",
+}
+
+metadata = MetaData()
+
+ID = 64  # longest entity id
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+seq_counter = Table(
+    "seq_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("kind", SmallInteger, nullable=False),
+    Column("entity_id", String(2 * ID + 1), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("kind", "entity_id"),
+    Index("ix_change_log_order", "seq", "kind", "entity_id"),
+)
+
+
+def _entity(name: str, *cols: Column, id_len: int = ID) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", String(id_len), primary_key=True),
+        *cols,
+        Column("version", BigInteger, nullable=False),
+        Column("doc", Text, nullable=False),
+    )
+
+
+associates = _entity(
+    "associates",
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+)
+parties = _entity(
+    "parties",
+    Column("role", String(16), nullable=False),
+    Column("account_status", String(32), nullable=False),
+)
+orders = _entity("orders")
+cases = _entity(
+    "cases",
+    Column("status", String(32), nullable=False),
+    Column("tier", SmallInteger, nullable=False),
+    Column("assignee_id", String(ID), nullable=True),
+    Column("claim_expires_at", UTCDateTime, nullable=True),
+)
+case_parties = _entity(
+    "case_parties",
+    Column("case_id", String(ID), nullable=False, index=True),
+    Column("party_id", String(ID), nullable=False, index=True),
+    Column("involvement", String(16), nullable=False),
+    id_len=2 * ID + 1,
+)
+events = _entity("events", Column("case_id", String(ID), nullable=False, index=True), id_len=ID + 16)
+enforcements = _entity(
+    "enforcements",
+    Column("case_id", String(ID), nullable=False, index=True),
+    Column("party_id", String(ID), nullable=False),
+    Column("status", String(32), nullable=False),
+)
+macros = _entity("macros")
+
+ENTITY_TABLE: dict[Kind, Table] = {
+    Kind.ASSOCIATE: associates,
+    Kind.MACRO: macros,
+    Kind.PARTY: parties,
+    Kind.ORDER: orders,
+    Kind.CASE: cases,
+    Kind.CASE_PARTY: case_parties,
+    Kind.ENFORCEMENT: enforcements,
+    Kind.EVENT: events,
+}
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # sha256 hex of the token; the token itself is never stored
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("associate_id", String(ID), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+mutations_log = Table(
+    "mutations",
+    metadata,
+    Column("mutation_id", String(36), primary_key=True),
+    Column("client_id", String(128), nullable=False),
+    Column("client_seq", BigInteger, nullable=False),
+    Column("actor_id", String(ID), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("case_id", String(ID), nullable=False),
+    Column("status", String(16), nullable=False),  # applied / rejected
+    Column("code", String(64), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("version", BigInteger, nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_mutations_client", "client_id", "client_seq"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", String(ID), nullable=False),
+    Column("case_id", String(ID), nullable=True),
+    Column("mutation_id", String(36), nullable=True),
+    Column("line", Text, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("reply_id", String(36), primary_key=True),
+    Column("mutation_id", String(36), nullable=False),
+    Column("case_id", String(ID), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient_party_id", String(ID), nullable=False),
+    Column("recipient_address", String(500), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("sender_id", String(ID), nullable=False),
+    # pending -> sending (claimed by a worker, lease until claimed_until) -> sent
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("provider_ref", String(200), nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+# the reference RecordingProvider's own record of what it delivered
+delivery_log = Table(
+    "delivery_log",
+    metadata,
+    Column("reply_id", String(36), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("recipient_address", String(500), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("provider_ref", String(200), nullable=False),
+)
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for writers."""
+    if url.startswith("sqlite"):
+        memory = url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if memory:
+            kwargs["poolclass"] = StaticPool
+        else:
+            kwargs.update(pool_size=10, max_overflow=30)
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _rec: Any) -> None:
+            # we issue BEGIN ourselves (see _on_begin)
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            if not memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            if conn.get_execution_options().get("writer"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+
+
+def init_db(engine: Engine) -> str:
+    """Create the tables (idempotent) and return the database epoch (random, fixed at creation)."""
+    metadata.create_all(engine)
+    with engine.connect().execution_options(writer=True) as conn, conn.begin():
+        if conn.execute(select(seq_counter.c.seq).where(seq_counter.c.id == 1)).first() is None:
+            conn.execute(insert(seq_counter).values(id=1, seq=0))
+        row = conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).first()
+        if row is None:
+            epoch = secrets.token_hex(6)
+            conn.execute(insert(meta).values(key="epoch", value=epoch))
+            return epoch
+        return row[0]
+
+
+@dataclass
+class WriteTx:
+    """One writing transaction: holds the writer lock and its change seq."""
+
+    conn: Connection
+    seq: int
+    changed: int = 0
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def put(self, kind: Kind, entity_id: str, doc: dict[str, Any], **cols: Any) -> None:
+        """Upsert one entity at this seq (doc['version'] is set to seq)."""
+        self.put_many(kind, [(entity_id, doc, cols)])
+
+    def put_many(self, kind: Kind, items: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+        table = ENTITY_TABLE[kind]
+        rows = []
+        for entity_id, doc, cols in items:
+            doc["version"] = self.seq
+            rows.append({"id": entity_id, "version": self.seq, "doc": dumps(doc), **cols})
+        if not rows:
+            return
+        # writers are serialised (see module doc), so select-then-insert/update is safe
+        ids = [r["id"] for r in rows]
+        existing: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            existing.update(
+                r[0] for r in self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))
+            )
+        new = [r for r in rows if r["id"] not in existing]
+        old = [r for r in rows if r["id"] in existing]
+        if new:
+            self.conn.execute(insert(table), new)
+        for r in old:
+            self.conn.execute(update(table).where(table.c.id == r["id"]).values(**r))
+        # change log
+        logged: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            logged.update(
+                r[0]
+                for r in self.conn.execute(
+                    select(change_log.c.entity_id).where(
+                        and_(change_log.c.kind == int(kind), change_log.c.entity_id.in_(chunk))
+                    )
+                )
+            )
+        fresh = [{"kind": int(kind), "entity_id": i, "seq": self.seq} for i in ids if i not in logged]
+        if fresh:
+            self.conn.execute(insert(change_log), fresh)
+        stale = [i for i in ids if i in logged]
+        for i in range(0, len(stale), 500):
+            self.conn.execute(
+                update(change_log)
+                .where(and_(change_log.c.kind == int(kind), change_log.c.entity_id.in_(stale[i : i + 500])))
+                .values(seq=self.seq)
+            )
+        self.changed += len(rows)
+
+
+class Database:
+    def __init__(self, url: str, on_commit: Callable[[int], None] | None = None) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.epoch = init_db(self.engine)
+        self._on_commit = on_commit
+
+    def set_on_commit(self, fn: Callable[[int], None] | None) -> None:
+        self._on_commit = fn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[WriteTx]:
+        """A writing transaction: takes the writer lock by bumping the seq counter first.
+
+        Raise to roll back. After commit, ``on_commit(seq)`` is called when something changed.
+        """
+        with self.engine.connect().execution_options(writer=True) as conn:
+            with conn.begin():
+                seq = conn.execute(
+                    update(seq_counter)
+                    .where(seq_counter.c.id == 1)
+                    .values(seq=seq_counter.c.seq + 1)
+                    .returning(seq_counter.c.seq)
+                ).scalar_one()
+                tx = WriteTx(conn, seq)
+                yield tx
+            # committed
+        if tx.changed and self._on_commit is not None:
+            self._on_commit(tx.seq)
+        for fn in tx.after_commit:
+            fn()
+
+    @contextmanager
+    def plain_write(self) -> Iterator[Connection]:
+        """A writing transaction that does not touch the change log (tokens, deliveries)."""
+        with self.engine.connect().execution_options(writer=True) as conn, conn.begin():
+            yield conn
+
+    def current_seq(self) -> int:
+        with self.read() as conn:
+            return int(conn.execute(select(seq_counter.c.seq).where(seq_counter.c.id == 1)).scalar_one())
+
+
+def after_key(seq: int, kind: int, entity_id: str):
+    """WHERE clause: change_log rows strictly after the keyset position (seq, kind, entity_id)."""
+    c = change_log.c
+    return or_(
+        c.seq > seq,
+        and_(c.seq == seq, c.kind > kind),
+        and_(c.seq == seq, c.kind == kind, c.entity_id > entity_id),
+    )

@@ -1,0 +1,198 @@
+"""Push: idempotency, claims as leases, four-eyes, actor from the token."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+
+from conftest import Env, mutation  # type: ignore[import-not-found]
+
+from critresp.domain import mutations as mu
+from critresp.domain.state import Actor
+from critresp.domain.taxonomy import AssociateRole
+
+
+def test_push_applies_once_and_a_retry_answers_duplicate_with_the_original_version(env: Env) -> None:
+    case = env.intake()
+    m = mutation("add_note", case["id"], body="Called the customer back")
+    first = env.push("A1", m)
+    assert first[0]["status"] == "applied"
+    assert first[0]["seq"] == 1 and first[0]["mutation_id"] == m["mutation_id"]
+    version = first[0]["version"]
+    assert isinstance(version, int) and version > case["version"]
+
+    again = env.push("A1", m)  # a retried push (e.g. the answer was lost)
+    assert again[0]["status"] == "duplicate"
+    assert again[0]["version"] == version
+
+    recs, _ = env.pull_all()
+    notes = [e for e in recs["events"] if e["kind"] == "note"]
+    assert [e["id"] for e in notes] == [f"{m['mutation_id']}-0"]
+    assert notes[0]["body"] == "Called the customer back"
+    assert notes[0]["version"] == version
+
+
+def test_duplicate_of_a_rejected_mutation_repeats_the_rejection(env: Env) -> None:
+    case = env.intake()
+    m = mutation("reopen", case["id"], reason="not closed yet")
+    r1 = env.push("A1", m)
+    assert r1[0]["status"] == "rejected" and r1[0]["code"] == "case_open"
+    r2 = env.push("A1", m)
+    assert r2[0] == r1[0]
+
+
+def test_mutation_id_reused_by_someone_else_is_refused(env: Env) -> None:
+    case = env.intake()
+    m = mutation("add_note", case["id"], body="mine")
+    assert env.push("A1", m)[0]["status"] == "applied"
+    r = env.push("A2", m)
+    assert r[0]["status"] == "rejected" and r[0]["code"] == "invalid"
+
+
+def test_two_clients_claim_one_wins_and_the_other_learns_who(env: Env) -> None:
+    case = env.intake()
+    a = env.push("A1", mutation("claim", case["id"]), client_id="laptop-a")
+    b = env.push("A2", mutation("claim", case["id"]), client_id="laptop-b")
+    assert a[0]["status"] == "applied"
+    assert b[0]["status"] == "rejected"
+    assert b[0]["code"] == "already_claimed"
+    assert "Dana Rivera" in b[0]["message"]
+    c = env.case(case["id"])
+    assert c["assignee_id"] == "A1" and c["status"] == "claimed"
+
+
+def test_concurrent_claims_are_compare_and_set(env: Env) -> None:
+    case = env.intake()
+    core = env.rt.core
+    actors = [Actor(id=i, name=i) for i in ("A1", "A2", "L1", "L2")]
+    results: list[dict] = []
+    barrier = threading.Barrier(len(actors))
+
+    def go(actor: Actor) -> None:
+        barrier.wait()
+        results.append(core.apply_one(actor, actor.id, 1, mu.Claim(case_id=case["id"])))
+
+    threads = [threading.Thread(target=go, args=(a,)) for a in actors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r["status"] for r in results) == ["applied", "rejected", "rejected", "rejected"]
+    winner = next(r for r in results if r["status"] == "applied")
+    assert all(r["code"] == "already_claimed" for r in results if r is not winner)
+
+
+def test_claim_lease_expires(env: Env) -> None:
+    case = env.intake()
+    assert env.push("A1", mutation("claim", case["id"]))[0]["status"] == "applied"
+    c = env.case(case["id"])
+    assert c["claim_expires_at"] is not None
+
+    env.clock.advance(timedelta(seconds=env.settings.lease_seconds - 1))
+    assert env.push("A2", mutation("claim", case["id"]))[0]["code"] == "already_claimed"
+
+    env.clock.advance(timedelta(seconds=2))  # lease over: the case is free again
+    r = env.push("A2", mutation("claim", case["id"]))
+    assert r[0]["status"] == "applied"
+    assert env.case(case["id"])["assignee_id"] == "A2"
+
+
+def test_actor_is_the_tokens_associate_never_the_body(env: Env) -> None:
+    case = env.intake()
+    m = mutation("claim", case["id"])
+    m["actor_id"] = "L1"  # not part of the mutation: refused as a whole
+    r = env.client.post(
+        "/api/v1/push", headers=env.h("A2"), json={"client_id": "x", "mutations": [{"seq": 1, "mutation": m}]}
+    )
+    assert r.status_code == 422
+    del m["actor_id"]
+    assert env.push("A2", m)[0]["status"] == "applied"
+    assert env.case(case["id"])["assignee_id"] == "A2"
+
+
+def test_one_rejection_does_not_block_the_rest_of_the_batch(env: Env) -> None:
+    case = env.intake()
+    env.push("A1", mutation("claim", case["id"]))
+    results = env.push(
+        "A2",
+        mutation("categorize", case["id"], category="weapon"),  # A1 holds it
+        mutation("add_note", case["id"], body="notes are open to anyone"),
+        mutation("claim", "NO-SUCH-CASE"),
+    )
+    assert [r["status"] for r in results] == ["rejected", "applied", "rejected"]
+    assert [r["seq"] for r in results] == [1, 2, 3]
+    assert results[2]["code"] == "not_found"
+
+
+def test_four_eyes_deactivation_needs_a_different_lead(env: Env) -> None:
+    case = env.intake()
+    recs, cursor = env.pull_all("A1")
+    subject = next(cp["party_id"] for cp in recs["case_parties"] if cp["involvement"] == "subject")
+    propose = mutation(
+        "propose_enforcement",
+        case["id"],
+        party_id=subject,
+        level=4,
+        rule="CG-1.2 threats",
+        reason="Threatened the customer at the door",
+    )
+    eid = propose["enforcement_id"] = "9b0c7a3e-4a43-4f6e-9d55-0c0a3f9d7e11"
+    r = env.push("A1", propose)
+    assert r[0]["status"] == "applied"
+    assert r[0]["message"]  # "sent for approval" notice
+    assert env.case(case["id"])["status"] == "pending_approval"
+
+    # the requester cannot get around it: an associate may not decide, nor the lead who asked
+    assert env.push("A2", mutation("decide_enforcement", case["id"], enforcement_id=eid, approve=True))[0]["code"] == "forbidden_role"
+    resolve = env.push("A1", mutation("resolve", case["id"], code="actioned"))
+    assert resolve[0]["code"] == "approval_required"
+
+    approve = env.push("L1", mutation("decide_enforcement", case["id"], enforcement_id=eid, approve=True, comment="ok"))
+    assert approve[0]["status"] == "applied"
+
+    # the requester learns it by pull: enforcement record, timeline event, party status
+    changes, _ = env.pull_all("A1", cursor=cursor)
+    enf = [e for e in changes["enforcements"] if e["id"] == eid][-1]
+    assert enf["status"] == "active"
+    assert enf["decided_by"] == "L1" and enf["decided_by_name"] == "Lee Park"
+    assert enf["requested_by_name"] == "Dana Rivera"
+    assert any(e["kind"] == "enforcement_approved" for e in changes["events"])
+    party = [p for p in changes["parties"] if p["id"] == subject][-1]
+    assert party["account_status"] == "deactivated"
+    assert [c for c in changes["cases"] if c["id"] == case["id"]][-1]["status"] != "pending_approval"
+
+
+def test_a_lead_cannot_approve_their_own_proposal(env: Env) -> None:
+    case = env.intake()
+    recs, _ = env.pull_all("L1")
+    subject = next(cp["party_id"] for cp in recs["case_parties"] if cp["involvement"] == "subject")
+    p = mutation("propose_enforcement", case["id"], party_id=subject, level=5, rule="R", reason="referral")
+    p["enforcement_id"] = str(uuid.uuid4())
+    assert env.push("L1", p)[0]["status"] == "applied"
+    own = env.push("L1", mutation("decide_enforcement", case["id"], enforcement_id=p["enforcement_id"], approve=True))
+    assert own[0]["code"] == "same_approver"
+    other = env.push("L2", mutation("decide_enforcement", case["id"], enforcement_id=p["enforcement_id"], approve=False))
+    assert other[0]["status"] == "applied"
+    changes, _ = env.pull_all("L1")
+    assert [e for e in changes["enforcements"] if e["id"] == p["enforcement_id"]][-1]["status"] == "rejected"
+
+
+def test_merge_needs_an_existing_target_and_marks_both_cases(env: Env) -> None:
+    a = env.intake()
+    b = env.intake()
+    assert env.push("A1", mutation("merge", a["id"], into_case_id="CR-9999999"))[0]["code"] == "not_found"
+    m = mutation("merge", a["id"], into_case_id=b["id"])
+    assert env.push("A1", m)[0]["status"] == "applied"
+    recs, _ = env.pull_all()
+    merged_in = [e for e in recs["events"] if e["kind"] == "merged_in"]
+    assert len(merged_in) == 1 and merged_in[0]["case_id"] == b["id"]
+    mine = sorted(e["id"] for e in recs["events"] if e["id"].startswith(m["mutation_id"]))
+    assert mine == [f"{m['mutation_id']}-{n}" for n in range(len(mine))]  # auto-claim, merged, merged_in
+    assert merged_in[0]["id"] == mine[-1]
+    assert env.case(a["id"])["merged_into"] == b["id"]
+
+
+def test_me_reports_the_tokens_associate(env: Env) -> None:
+    r = env.client.get("/api/v1/me", headers=env.h("L2"))
+    assert r.json() == {"id": "L2", "name": "Kim Novak", "role": AssociateRole.LEAD.value}
