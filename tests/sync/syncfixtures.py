@@ -125,3 +125,92 @@ def random_plan(rng: random.Random, rate: float, faults: tuple[str, ...] = FAULT
         return None
 
     return plan
+
+
+class MiniStore:
+    """A tiny in-memory stand-in for ``critresp.store.Store``'s sync-support surface.
+
+    Used only to exercise the engine against the real server in isolation; the
+    end-to-end tests use the real Store.
+    """
+
+    def __init__(self) -> None:
+        import uuid as _uuid
+
+        self._client_id = _uuid.uuid4().hex
+        self._seq = 0
+        self.outbox: list[dict] = []
+        self.cursor: str | None = None
+        self.records: dict[str, dict] = {}
+        self.state: dict = {}
+        self.identity = None
+        self.notices: list[str] = []
+        self.lock = threading.Lock()
+
+    def client_id(self) -> str:
+        return self._client_id
+
+    def apply(self, actor, mutation):
+        from critresp.store.views import ApplyResult
+
+        with self.lock:
+            self._seq += 1
+            self.outbox.append({"seq": self._seq, "mutation_id": mutation.mutation_id, "mutation": mutation,
+                                "actor": actor, "pending": True})
+        return ApplyResult(ok=True, mutation_id=mutation.mutation_id, message="queued")
+
+    def outbox_pending(self, limit: int = 500):
+        from types import SimpleNamespace
+
+        with self.lock:
+            rows = [r for r in self.outbox if r["pending"]][:limit]
+            return [SimpleNamespace(seq=r["seq"], mutation_id=r["mutation_id"], mutation=r["mutation"],
+                                    actor=r["actor"]) for r in rows]
+
+    def record_push_results(self, results) -> None:
+        with self.lock:
+            by_seq = {r["seq"]: r for r in self.outbox}
+            for res in results:
+                row = by_seq[res.seq]
+                row["pending"] = False
+                row["status"] = res.status
+                if res.status == "rejected":
+                    self.notices.append(f"{res.code}: {res.message}")
+
+    def get_cursor(self):
+        return self.cursor
+
+    def apply_pull(self, changes, cursor):
+        from critresp.store.api import PullApplied
+
+        with self.lock:
+            n = 0
+            changed = []
+            for name in ("associates", "parties", "orders", "cases", "case_parties", "events", "enforcements", "macros"):
+                for rec in getattr(changes, name):
+                    key = f"{name}:{getattr(rec, 'id', None) or (rec.case_id + ':' + rec.party_id)}"
+                    self.records[key] = rec
+                    n += 1
+                    if name == "cases":
+                        changed.append(rec.id)
+            self.cursor = cursor
+            return PullApplied(changed_case_ids=tuple(changed), new_t0_case_ids=(), records=n)
+
+    def set_sync_state(self, **kw) -> None:
+        self.state.update(kw)
+
+    def set_identity(self, actor) -> None:
+        self.identity = actor
+
+    def sync_status(self):
+        from critresp.store.views import SyncStatus
+
+        return SyncStatus(online=bool(self.state.get("online")), last_sync_at=self.state.get("synced_at"),
+                          pending=sum(1 for r in self.outbox if r["pending"]), last_error=self.state.get("error"),
+                          server_url=self.state.get("server_url"))
+
+    def cases(self) -> dict:
+        return {k.split(":", 1)[1]: v for k, v in self.records.items() if k.startswith("cases:")}
+
+    def close(self) -> None:
+        pass

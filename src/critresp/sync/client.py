@@ -483,9 +483,16 @@ class ApiClient:
         if status >= 400 or status < 200 or status >= 300:
             title, detail = _problem_detail(resp)
             what = detail or title or resp.reason_phrase
+            ptype = None
+            try:
+                body = resp.json()
+                if isinstance(body, dict) and isinstance(body.get("type"), str):
+                    ptype = _one_line(body["type"], 200)
+            except (ValueError, UnicodeDecodeError):
+                pass
             raise RequestError(
                 f"Server refused {method} {path} (HTTP {status}): {what}",
-                status=status, title=title, detail=detail,
+                status=status, title=title, detail=detail, type=ptype,
             )
         try:
             return json.loads(resp.content)
@@ -507,6 +514,7 @@ def _scrubbed(exc: Exception, token: str) -> Exception:
             msg, exc.status,
             title=exc.title.replace(token, red) if exc.title else None,
             detail=exc.detail.replace(token, red) if exc.detail else None,
+            type=exc.type.replace(token, red) if exc.type else None,
         )
     if isinstance(exc, ServerError):
         return ServerError(msg, exc.status)

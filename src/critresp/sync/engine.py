@@ -28,7 +28,7 @@ from ..domain.clock import Clock
 from ..store.api import PushResult
 from .api import SyncReport
 from .client import MAX_PULL_WAIT, MAX_PUSH_BATCH, ApiClient
-from .errors import AuthError, ForbiddenError, OfflineError, SyncError
+from .errors import AuthError, ForbiddenError, OfflineError, RequestError, SyncError
 
 log = logging.getLogger("critresp.sync.engine")
 
@@ -195,10 +195,21 @@ class SyncEngine:
         """
         got_any = False
         first = True
+        reset = False
         while not self._closed:
             cursor = self.store.get_cursor()
-            page = self.client.pull(cursor, limit=self.page_limit, wait=wait if first else 0.0)
+            asked = None if reset else cursor
+            try:
+                page = self.client.pull(asked, limit=self.page_limit, wait=wait if first else 0.0)
+            except RequestError as exc:
+                if exc.is_cursor_reset and not reset and cursor is not None:
+                    # the server's database was recreated: pull everything again
+                    log.warning("server reset the change log; pulling from the start")
+                    reset = True
+                    continue
+                raise
             first = False
+            reset = False
             with self._apply_lock:
                 if self.store.get_cursor() != cursor:
                     # another thread applied newer pages meanwhile: drop ours, re-pull

@@ -45,11 +45,19 @@ class RequestError(SyncError):
     ``detail`` is the problem+json ``detail`` (or FastAPI's ``detail``), as text.
     """
 
-    def __init__(self, message: str, status: int, title: str | None = None, detail: str | None = None) -> None:
+    def __init__(
+        self, message: str, status: int, title: str | None = None, detail: str | None = None,
+        type: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.title = title
         self.detail = detail
+        self.type = type  # problem+json "type" URI, e.g. urn:critresp:problem:cursor-reset
+
+    @property
+    def is_cursor_reset(self) -> bool:
+        return self.status == 409 and bool(self.type) and self.type.endswith("cursor-reset")
 
 
 class ProtocolError(SyncError):

@@ -1,0 +1,166 @@
+"""SyncEngine against the real server over 127.0.0.1, with a minimal in-memory store.
+
+These isolate the engine's push/pull/locking logic from the local store; the
+same scenarios with the real ``critresp.store.Store`` are in test_sync_e2e.py.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import httpx
+import pytest
+
+from critresp.domain.clock import SystemClock
+from critresp.domain.mutations import AddNote, Claim, SendReply
+from critresp.domain.taxonomy import Channel
+from critresp.sync.client import ApiClient, RetryPolicy
+from critresp.sync.engine import SyncEngine
+from e2e import ANA, BEN, LEAD, delivered_reply_ids, delivery_rows, make_tokens, now_utc, seed_dataset, server_mutations, start_server
+from syncfixtures import FaultTransport, MiniStore, WaitRecorder
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv, settings = start_server(tmp_path / "server")
+    srv.runtime.core.import_dataset(seed_dataset(6, now_utc()))
+    tokens = make_tokens(settings)
+    try:
+        yield srv, settings, tokens
+    finally:
+        srv.stop()
+
+
+def mini_node(url, token, *, attempts=8, queue=None, only_path=None):
+    store = MiniStore()
+    waits = WaitRecorder()
+    transport = FaultTransport(queue=list(queue or []), only_path=only_path)
+    client = ApiClient(url, lambda: token, transport=transport, sleep=waits, retry=RetryPolicy(attempts=attempts),
+                       rng=random.Random(3), timeout=httpx.Timeout(10.0, connect=2.0))
+    return store, SyncEngine(store, client, SystemClock()), transport, waits
+
+
+def test_initial_sync_pulls_everything_in_pages(server):
+    srv, _, tokens = server
+    store, engine, transport, _ = mini_node(srv.url, tokens["ana"])
+    engine.page_limit = 5
+    report = engine.run_once()
+    assert report.ok, report.error
+    assert len(store.cases()) == 6
+    assert report.pulled == len(store.records)
+    pulls = [p for (_, p, _) in transport.log if p == "/api/v1/pull"]
+    assert len(pulls) > 2  # several pages
+    assert store.state["online"] is True and store.state["synced_at"] is not None
+    again = engine.run_once()
+    assert again.ok and again.pulled == 0
+
+
+def test_lost_push_response_three_times_applies_and_delivers_once(server):
+    srv, _, tokens = server
+    store, engine, transport, waits = mini_node(
+        srv.url, tokens["ana"], queue=["drop_response"] * 3, only_path="/api/v1/push")
+    reply = SendReply(case_id="CR-0001", channel=Channel.SMS, recipient_party_id="PC-0001", body="We are on it.")
+    store.apply(ANA, reply)
+    report = engine.run_once()
+    assert report.ok, report.error
+    assert report.pushed == 1 and report.rejected == 0
+    pushes = [f for (_, p, f) in transport.log if p == "/api/v1/push"]
+    assert pushes == ["drop_response"] * 3 + [None]
+    assert len(waits.calls) == 3
+    assert store.outbox[0]["status"] == "duplicate"  # the 4th push saw the first one's result
+    muts = server_mutations(srv.runtime)
+    assert muts[str(reply.mutation_id)] == ("applied", 1)
+    assert srv.runtime.worker.run_once() == 1
+    assert srv.runtime.worker.run_once() == 0
+    assert delivered_reply_ids(srv.runtime) == [str(reply.reply_id)]
+    assert delivery_rows(srv.runtime) == [(str(reply.reply_id), "sent")]
+
+
+def test_offline_keeps_outbox_rows_in_order_then_drains(server):
+    srv, _, tokens = server
+    store, engine, transport, _ = mini_node(srv.url, tokens["ana"], attempts=3, queue=["drop_request"] * 3)
+    for i in range(5):
+        store.apply(ANA, AddNote(case_id="CR-0002", body=f"note {i}"))
+    before = [(r.seq, r.mutation_id) for r in store.outbox_pending()]
+    report = engine.run_once()
+    assert not report.ok and "offline" in report.error
+    assert store.state["online"] is False
+    assert [(r.seq, r.mutation_id) for r in store.outbox_pending()] == before
+    report = engine.run_once()
+    assert report.ok and report.pushed == 5
+    assert store.outbox_pending() == []
+    muts = server_mutations(srv.runtime)
+    assert all(muts[str(mid)] == ("applied", 1) for _, mid in before)
+
+
+def test_rejection_is_per_mutation_and_does_not_block_the_batch(server):
+    srv, _, tokens = server
+    a_store, a_engine, _, _ = mini_node(srv.url, tokens["ana"])
+    b_store, b_engine, _, _ = mini_node(srv.url, tokens["ben"])
+    a_store.apply(ANA, Claim(case_id="CR-0003"))
+    assert a_engine.run_once().ok
+    b_store.apply(BEN, Claim(case_id="CR-0003"))
+    b_store.apply(BEN, AddNote(case_id="CR-0004", body="unrelated"))
+    report = b_engine.run_once()
+    assert report.ok
+    assert (report.pushed, report.rejected) == (1, 1)
+    assert len(report.notices) == 1 and "Ana Lopez" in report.notices[0] and "CR-0003" in report.notices[0]
+    assert b_store.cases()["CR-0003"].assignee_id == "ana"
+
+
+def test_4xx_from_server_is_not_retried_and_outbox_kept(server):
+    srv, _, tokens = server
+    store, engine, transport, waits = mini_node(srv.url, tokens["ana"])
+    store.cursor = "definitely-not-a-cursor"
+    report = engine.run_once()
+    assert not report.ok and "HTTP 400" in report.error
+    assert [p for (_, p, _) in transport.log] == ["/api/v1/pull"]
+    assert waits.calls == []
+
+
+def test_cursor_from_a_recreated_server_database_restarts_the_pull(tmp_path):
+    srv1, settings1 = start_server(tmp_path / "s1")
+    try:
+        srv1.runtime.core.import_dataset(seed_dataset(2, now_utc()))
+        store, engine, _, _ = mini_node(srv1.url, make_tokens(settings1)["ana"])
+        assert engine.run_once().ok
+        old_cursor = store.cursor
+    finally:
+        srv1.stop()
+    srv2, settings2 = start_server(tmp_path / "s2")
+    try:
+        srv2.runtime.core.import_dataset(seed_dataset(3, now_utc()))
+        store2, engine2, _, _ = mini_node(srv2.url, make_tokens(settings2)["ana"])
+        store2.cursor = old_cursor
+        report = engine2.run_once()
+        assert report.ok, report.error
+        assert len(store2.cases()) == 3 and store2.cursor != old_cursor
+    finally:
+        srv2.stop()
+
+
+def test_run_once_while_a_long_poll_waits(server):
+    srv, _, tokens = server
+    store, engine, _, _ = mini_node(srv.url, tokens["ana"])
+    assert engine.run_once().ok
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("r", engine.wait_for_changes(20.0)))
+    t.start()
+    # meanwhile the UI pushes an action from another worker thread
+    store.apply(ANA, AddNote(case_id="CR-0005", body="during a long-poll"))
+    r1 = engine.run_once()
+    t.join(30)
+    assert not t.is_alive()
+    assert r1.ok and r1.pushed == 1
+    assert result["r"].ok
+    # the note's event arrived exactly once whichever thread pulled it
+    notes = [k for k, v in store.records.items() if k.startswith("events:") and getattr(v, "kind", "") == "note"]
+    assert len(notes) == 1
+    assert store.outbox_pending() == []
+    with ApiClient(srv.url, lambda: tokens["lea"], sleep=WaitRecorder()) as lead:
+        lead.intake({"category": "assault", "title": "late", "reporter": {"id": "PC-0001"},
+                     "subject": {"id": "PS-0001"}})
+    assert engine.run_once().pulled >= 1
+    assert engine.close() is None
+    assert not engine.run_once().ok
