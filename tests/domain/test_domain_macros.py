@@ -102,6 +102,13 @@ def test_plain_arithmetic_and_filters_still_work():
     assert render_text("{{ appeal.deadline_days * 2 }} {{ '-' * 3 }} {{ 2 ** 3 }} {{ case.id | lower }}", ctx()) == "28 --- 8 cr-000042"
 
 
+def test_tier_prints_label_and_compares_as_number_or_label():
+    assert render_text("{{ case.tier }}", ctx()) == "T1"
+    src = "{% if case.tier <= 1 %}urgent{% endif %} {% if case.tier == 'T1' %}t1{% endif %} {% if case.tier == 1 %}one{% endif %}"
+    assert render_text(src, ctx()) == "urgent t1 one"
+    assert render_text("{% if case.tier == 'T0' or case.tier == 'x' %}no{% endif %}", ctx()) == ""
+
+
 def test_conditional_on_tier_and_role():
     t0 = CASE.with_(tier=Tier.T0)
     assert "We are on it now." in render(MACRO, Channel.EMAIL, ctx(case=t0)).body

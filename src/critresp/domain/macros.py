@@ -35,6 +35,29 @@ class MacroError(ValueError):
 # --------------------------------------------------------------------------- context
 
 
+class TierValue(int):
+    """``case.tier`` in a macro: prints ``T1``, compares with ints (``case.tier <= 1``)
+    and with labels (``case.tier == 'T1'``)."""
+
+    def __str__(self) -> str:
+        return f"T{int(self)}"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                return Tier.parse(other) == int(self)
+            except ValueError:
+                return False
+        return int(self) == other
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = int.__hash__
+
+
 class _Ns:
     """A read-only placeholder namespace that knows its dotted path.
 
@@ -222,7 +245,7 @@ def build_context(
     top-level names (e.g. ``{"enforcement": {...}}``).
     """
     tier = _attr(case, "tier")
-    tier_label = Tier(tier).label if tier is not None else None
+    tier_value = TierValue(int(tier)) if tier is not None else None
     code = _attr(case, "category")
     cat = CATEGORY_BY_CODE.get(code) if code else None
     first = _attr(recipient, "first_name")
@@ -237,7 +260,7 @@ def build_context(
     data: dict[str, Any] = {
         "case": {
             "id": _attr(case, "id"),
-            "tier": tier_label,
+            "tier": tier_value,
             "tier_title": Tier(tier).title if tier is not None else None,
             "category": code,
             "category_title": cat.title if cat else code,
