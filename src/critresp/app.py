@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 
 from .messages import SyncFinished, SyncStatusLoaded, WorkFailed
 from .store.views import QueueQuery, SyncStatus
+from .widgets.safe import clean
 
 if TYPE_CHECKING:
     from .domain.clock import Clock
@@ -227,6 +228,19 @@ class CritrespApp(App[None]):
         for screen in self.screen_stack:
             for bar in screen.query(StatusBar):
                 bar.refresh_status()
+
+    def notify(  # type: ignore[override]
+        self,
+        message: "str | Text",
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts carry untrusted text (names, server messages): always plain, cleaned, never markup."""
+        text = message.plain if isinstance(message, Text) else str(message)
+        super().notify(clean(text), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:

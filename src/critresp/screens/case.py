@@ -38,7 +38,7 @@ from ..domain.taxonomy import (
 from ..messages import ActionApplied, CaseLoaded, HistoryLoaded, PiiRevealed, WorkFailed
 from ..store.views import CaseDetail, PartyHistory, PartyView
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
-from ..widgets.status import StatusBar
+from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
 from .modals import ConfirmModal, FieldSpec, FormModal, PickerModal
 
@@ -107,7 +107,7 @@ class CaseScreen(BaseScreen):
                 with TabPane("Notices", id="notices"):
                     with VerticalScroll():
                         yield Static(id="case-notices")
-        yield StatusBar()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         self.reload()

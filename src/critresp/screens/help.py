@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..widgets.status import StatusBar
+from ..widgets.status import BottomBar
 from .base import BaseScreen
 
 
@@ -42,12 +42,12 @@ class HelpScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-scroll"):
             yield Static(self.render_help(), id="help-body")
-        yield StatusBar()
+        yield BottomBar()
 
     def effective_key(self, b: Binding) -> str:
         keymap = getattr(self.app, "_keymap", {}) or {}
         key = keymap.get(b.id, b.key) if b.id else b.key
-        return ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in key.split(","))
+        return ", ".join(k.strip() for k in key.split(","))
 
     def render_help(self) -> Table:
         table = Table(title="critresp keys  (remap any of them by binding id in the keymap)", expand=True,

@@ -18,7 +18,7 @@ from ..messages import ActionApplied, QueueLoaded, WorkFailed
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
 from ..widgets.queue_table import QueueTable
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
-from ..widgets.status import StatusBar
+from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
 from .modals import FieldSpec, FormModal, PickerModal
 
@@ -76,7 +76,7 @@ class QueueScreen(BaseScreen):
         yield Static(id="queue-header")
         yield Input(placeholder="Search (Enter applies, Esc clears)", id="search")
         yield QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        yield StatusBar()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         self.query_state = replace(self.query_state, me=self.capp.actor.id)

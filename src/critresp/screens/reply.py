@@ -25,7 +25,7 @@ from ..domain.taxonomy import Channel, Involvement
 from ..messages import ActionApplied, DraftLoaded, MacrosLoaded, WorkFailed
 from ..store.views import CaseDetail, MacroView, PartyView
 from ..widgets.safe import one_line, safe
-from ..widgets.status import StatusBar
+from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
 from .modals import ConfirmModal
 
@@ -91,7 +91,7 @@ class ReplyScreen(BaseScreen):
                 with Horizontal(id="reply-buttons"):
                     yield Button("Back (Esc)", id="back")
                     yield Button("Send (Ctrl+S)", id="send", variant="warning")
-        yield StatusBar()
+        yield BottomBar()
 
     def on_mount(self) -> None:
         self._load_macros()

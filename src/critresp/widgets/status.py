@@ -7,7 +7,9 @@ It renders state the app already holds (``app.actor``, ``app.sync_status``,
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
 
 from .safe import relative, safe
 
@@ -15,7 +17,6 @@ from .safe import relative, safe
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar {
-        dock: bottom;
         height: 1;
         background: $panel;
         color: $text;
@@ -56,4 +57,17 @@ class StatusBar(Static):
         if now is not None:
             t.append("  │  ")
             t.append(now.strftime("%H:%M:%S UTC"))
+        t.append("  │  ? help  ctrl+p commands", style="dim")
         self.update(t)
+
+
+class BottomBar(Vertical):
+    """Footer (keys of the current screen) above the status bar, docked at the bottom."""
+
+    DEFAULT_CSS = """
+    BottomBar { dock: bottom; height: auto; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+        yield StatusBar()

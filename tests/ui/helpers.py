@@ -1,0 +1,25 @@
+"""Pilot helpers: settle workers without sleeping, read what is on screen."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+
+async def settle(pilot: Pilot, rounds: int = 4) -> None:
+    """Let messages flow and every finite worker finish (the sync loop is excluded)."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        pending = [w for w in app.workers if w.group != "sync-loop" and not w.is_finished]
+        for w in pending:
+            await w.wait()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """The plain text the active screen currently renders."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def toasts(app) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
