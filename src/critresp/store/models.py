@@ -174,7 +174,7 @@ class CaseRow(SQLModel, table=True):
     due_kind: Optional[str] = None
     subject_role: Optional[str] = None
     base: Optional[str] = Field(default=None, sa_type=Text)  # last server-confirmed CaseRecord (JSON)
-    pending: int = 0  # outbox rows of this case not yet acknowledged
+    pending: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # unacknowledged outbox rows
 
 
 class CasePartyRow(SQLModel, table=True):

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, Boolean, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from ..domain import rules
 from ..domain.clock import Clock, SystemClock
@@ -60,6 +60,7 @@ from .models import (
     CaseRow,
     DraftRow,
     EnforcementRow,
+    EpochMs,
     MacroRow,
     NoticeRow,
     OrderRow,
@@ -132,6 +133,9 @@ def _guard(fn: F) -> F:
                     "The local store is busy (another critresp process is writing); try again."
                 ) from e
             raise StoreError(f"Local store error: {msg.splitlines()[0]}. Restart critresp; if it persists, move the store aside.") from e
+        except IntegrityError as e:
+            msg = str(e.orig) if e.orig is not None else str(e)
+            raise StoreError(f"The local store refused inconsistent data ({msg.splitlines()[0]}).") from e
         except DatabaseError as e:
             msg = str(e.orig) if e.orig is not None else str(e)
             raise StoreError(
@@ -279,18 +283,18 @@ class Store:
             conn.exec_driver_sql(
                 "DELETE FROM case_fts WHERE rowid IN (SELECT t.rowid FROM timeline t JOIN _imp_event i ON i.id = t.id)"
             )
-            _upsert(
-                conn, T,
+            ms = to_ms
+            dumps = json.dumps
+            _upsert_rows(
+                conn, T, _EVENT_COLS,
                 [
-                    {
-                        "id": e.id, "case_id": e.case_id, "at": e.at, "kind": e.kind, "actor_id": e.actor_id,
-                        "actor_name": e.actor_name, "summary": e.summary, "body": e.body, "internal": e.internal,
-                        "data": e.data, "version": e.version, "pending": False, "local": False,
-                        "mutation_id": None,
-                    }
+                    (
+                        e.id, e.case_id, ms(e.at), e.kind, e.actor_id, e.actor_name, e.summary, e.body,
+                        1 if e.internal else 0, dumps(e.data, default=str) if e.data else "{}", e.version, 0, 0, None,
+                    )
                     for e in data.events
                 ],
-                guard="local = 1 OR timeline.version <= excluded.version",
+                guard="timeline.local = 1 OR timeline.version <= excluded.version",
             )
             conn.exec_driver_sql(
                 "INSERT INTO case_fts (rowid, text, case_id) "
@@ -943,21 +947,53 @@ class Store:
 # ---------------------------------------------------------------------- helpers
 
 
+def _converter(col: Any) -> Callable[[Any], Any] | None:
+    t = col.type
+    if isinstance(t, EpochMs):
+        return lambda v: None if v is None else (v if isinstance(v, int) else to_ms(v))
+    if isinstance(t, JSON):
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+    if isinstance(t, Boolean):
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+_EVENT_COLS = (
+    "id", "case_id", "at", "kind", "actor_id", "actor_name", "summary", "body", "internal", "data", "version",
+    "pending", "local", "mutation_id",
+)
+
+
 def _upsert(
     conn: Connection, table: Any, rows: list[dict[str, Any]], pk: tuple[str, ...] = ("id",),
     guard: str | None = None,
 ) -> None:
-    """executemany INSERT ... ON CONFLICT DO UPDATE, keeping the higher version."""
+    """Bulk upsert of dict rows (all with the same keys, in the same order)."""
     if not rows:
         return
-    stmt = sqlite_insert(table)
-    cols = [c for c in rows[0] if c not in pk]
-    where = text(guard) if guard else (table.c.version <= stmt.excluded.version)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(pk), set_={c: stmt.excluded[c] for c in cols}, where=where
+    cols = tuple(rows[0])
+    convs = [_converter(table.c[c]) for c in cols]
+    params = [tuple(v if f is None else f(v) for v, f in zip(r.values(), convs)) for r in rows]
+    _upsert_rows(conn, table, cols, params, pk, guard)
+
+
+def _upsert_rows(
+    conn: Connection, table: Any, cols: tuple[str, ...], params: list[tuple[Any, ...]],
+    pk: tuple[str, ...] = ("id",), guard: str | None = None,
+) -> None:
+    """``INSERT ... ON CONFLICT DO UPDATE ... WHERE <keep the higher version>`` through
+    the driver's executemany with values already in storage form (the SQLAlchemy
+    per-row parameter processing costs more than SQLite's insert itself)."""
+    if not params:
+        return
+    name = table.name
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
+    where = guard or f"{name}.version <= excluded.version"
+    sql = (
+        f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+        f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates} WHERE {where}"
     )
-    for i in range(0, len(rows), 50_000):
-        conn.execute(stmt, rows[i : i + 50_000])
+    conn.exec_driver_sql(sql, params)
 
 
 def _fill_temp(conn: Connection, name: str, ids: list[str]) -> None:

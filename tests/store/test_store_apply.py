@@ -1,0 +1,138 @@
+"""apply(): effect + timeline + audit + outbox in one transaction; rejections write nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from critresp.domain import mutations as mu
+from critresp.domain import records as R
+from critresp.domain.taxonomy import CaseStatus, EnforcementLevel, EnforcementStatus, PiiField
+from critresp.store import ActionRejected, Store, event_id
+
+from store_data import DANA, LEAD, SAM, T0, case, event, link, party, simple_dataset
+
+
+def _counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {
+            t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
+            for t in ("outbox", "audit", "timeline", "enforcement", "case_fts")
+        }
+
+
+def test_claim_writes_effect_events_audit_and_outbox(store: Store, clock) -> None:
+    store.import_dataset(simple_dataset(2))
+    m = mu.Claim(case_id="CR-0000")
+    res = store.apply(DANA, m)
+    assert res.ok and res.mutation_id == m.mutation_id
+    d = store.case_detail("CR-0000")
+    assert d.assignee_id == DANA.id and d.status is CaseStatus.CLAIMED and d.pending == 1
+    assert d.acknowledged_at == T0
+    ev = [t for t in d.timeline if t.kind == "claimed"]
+    assert len(ev) == 1 and ev[0].pending and ev[0].id == event_id(m.mutation_id, 0)
+    out = store.outbox_pending()
+    assert [o.mutation_id for o in out] == [m.mutation_id]
+    assert out[0].mutation == m and out[0].actor == DANA
+    with store.engine.connect() as conn:
+        audit = conn.exec_driver_sql("SELECT actor_id, action, case_id, mutation_id FROM audit").fetchall()
+    assert audit == [(DANA.id, "claim", "CR-0000", str(m.mutation_id))]
+    row = store.queue_page(__import__("critresp.store.views", fromlist=["QueueQuery"]).QueueQuery()).rows
+    assert {r.id: r.pending for r in row}["CR-0000"] == 1
+    assert store.sync_status().pending == 1
+
+
+def test_rejection_writes_nothing(store: Store) -> None:
+    store.import_dataset(simple_dataset(1))
+    assert store.apply(DANA, mu.Claim(case_id="CR-0000")).ok
+    before = _counts(store)
+    res = store.apply(SAM, mu.Claim(case_id="CR-0000"))
+    assert not res.ok and res.code == "already_claimed" and "Dana" in res.message
+    assert _counts(store) == before
+    assert store.case_detail("CR-0000").assignee_id == DANA.id
+
+
+def test_unknown_case_is_not_found(store: Store) -> None:
+    res = store.apply(DANA, mu.Claim(case_id="nope"))
+    assert not res.ok and res.code == "not_found"
+
+
+def test_same_mutation_twice_is_recorded_once(store: Store) -> None:
+    store.import_dataset(simple_dataset(1))
+    m = mu.AddNote(case_id="CR-0000", body="once")
+    assert store.apply(DANA, m).ok
+    assert store.apply(DANA, m).ok
+    assert _counts(store)["outbox"] == 1
+    assert [t.body for t in store.case_detail("CR-0000").timeline].count("once") == 1
+
+
+def test_enforcement_is_pending_and_does_not_touch_account_status(store: Store) -> None:
+    store.import_dataset(simple_dataset(1))
+    m = mu.ProposeEnforcement(case_id="CR-0000", party_id="S0", level=EnforcementLevel.L3, rule="R-7", reason="threats")
+    assert store.apply(DANA, m).ok
+    d = store.case_detail("CR-0000")
+    (e,) = d.enforcements
+    assert e.id == m.enforcement_id and e.status is EnforcementStatus.ACTIVE and e.pending
+    assert e.requested_by_name == DANA.name
+    shopper = [p for p in d.parties if p.id == "S0"][0]
+    assert shopper.account_status == "active"  # only pulled server data changes it
+
+
+def test_l4_needs_a_lead_and_decision_updates_the_row(store: Store) -> None:
+    store.import_dataset(simple_dataset(1))
+    m = mu.ProposeEnforcement(case_id="CR-0000", party_id="S0", level=EnforcementLevel.L4, rule="R-1", reason="x")
+    assert store.apply(DANA, m).ok
+    assert store.case_detail("CR-0000").status is CaseStatus.PENDING_APPROVAL
+    assert not store.apply(DANA, mu.DecideEnforcement(case_id="CR-0000", enforcement_id=m.enforcement_id, approve=True)).ok
+    assert store.apply(LEAD, mu.DecideEnforcement(case_id="CR-0000", enforcement_id=m.enforcement_id, approve=True)).ok
+    (e,) = store.case_detail("CR-0000").enforcements
+    assert e.status is EnforcementStatus.ACTIVE and e.decided_by_name == LEAD.name
+
+
+def test_reveal_pii_is_audited_and_outboxed(store: Store) -> None:
+    store.import_dataset(R.Dataset(parties=(party("C1", phone="555-0100-4242"),), cases=(case("A"),), case_parties=(link("A", "C1", "reporter"),)))
+    d = store.case_detail("A")
+    assert "4242" not in d.parties[0].phone_masked[:-2] and d.parties[0].phone_masked.endswith("42")
+    assert store.reveal_pii(SAM, "A", "C1", PiiField.PHONE) == "555-0100-4242"
+    assert store.reveal_pii(SAM, "A", "C1", "full_name") == "Ann Lee"
+    with store.engine.connect() as conn:
+        audit = conn.exec_driver_sql("SELECT actor_id, action, detail FROM audit ORDER BY id").fetchall()
+        outbox = conn.exec_driver_sql("SELECT kind, payload FROM outbox ORDER BY seq").fetchall()
+    assert [(a[0], a[1]) for a in audit] == [(SAM.id, "reveal_pii")] * 2
+    assert "phone" in audit[0][2]
+    assert [o[0] for o in outbox] == ["reveal_pii"] * 2
+    assert json.loads(outbox[0][1])["field"] == "phone"
+    # a reveal does not claim the case nor move it in the "updated" order
+    d2 = store.case_detail("A")
+    assert d2.assignee_id is None and d2.updated_at == d.updated_at
+
+
+def test_reveal_of_a_party_not_on_the_case_is_refused_and_not_audited(store: Store) -> None:
+    store.import_dataset(R.Dataset(parties=(party("C1"), party("X9")), cases=(case("A"),), case_parties=(link("A", "C1"),)))
+    with pytest.raises(ActionRejected):
+        store.reveal_pii(SAM, "A", "X9", "email")
+    assert _counts(store)["audit"] == 0 and _counts(store)["outbox"] == 0
+
+
+def test_resolve_moves_case_out_of_open_queue(store: Store) -> None:
+    from critresp.store.views import QueueQuery
+
+    store.import_dataset(simple_dataset(2))
+    assert store.apply(DANA, mu.Resolve(case_id="CR-0001", code="no_violation")).ok
+    ids = [r.id for r in store.queue_page(QueueQuery()).rows]
+    assert ids == ["CR-0000"]
+    rows = store.queue_page(QueueQuery(include_resolved=True)).rows
+    assert [r.id for r in rows][-1] == "CR-0001" and rows[-1].due_at is None
+
+
+def test_notes_are_searchable_right_away(store: Store) -> None:
+    from critresp.store.views import QueueQuery
+
+    store.import_dataset(simple_dataset(3))
+    assert store.queue_count(QueueQuery(search="zebracrossing")) == 0
+    store.apply(DANA, mu.AddNote(case_id="CR-0002", body="customer mentioned zebracrossing"))
+    assert [r.id for r in store.queue_page(QueueQuery(search="zebracross")).rows] == ["CR-0002"]

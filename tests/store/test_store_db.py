@@ -1,0 +1,156 @@
+"""Engine setup: private files, pragmas, BEGIN IMMEDIATE, damaged files, migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from critresp.domain.clock import FixedClock
+from critresp.store import Store, StoreError
+from critresp.store.db import open_engine, write_tx
+from critresp.store.migrations import LATEST, MIGRATIONS, migrate
+
+from store_data import DANA, T0, simple_dataset
+from critresp.domain import mutations as mu
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_files_are_private_even_with_a_permissive_umask(tmp_path: Path) -> None:
+    old = os.umask(0o000)
+    try:
+        path = tmp_path / "deep" / "data" / "store.db"
+        s = Store.open(path, FixedClock(T0))
+        s.import_dataset(simple_dataset(2))
+        assert s.apply(DANA, mu.AddNote(case_id="CR-0000", body="hello")).ok
+        # keep a connection open so -wal / -shm exist
+        with s.engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM cases")).scalar()
+            assert _mode(path.parent) == 0o700
+            assert _mode(path) == 0o600
+            for suffix in ("-wal", "-shm"):
+                side = path.with_name(path.name + suffix)
+                assert side.exists(), side
+                assert _mode(side) == 0o600, (side, oct(_mode(side)))
+        s.close()
+    finally:
+        os.umask(old)
+
+
+def test_existing_loose_file_is_tightened(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    Store.open(path, FixedClock(T0)).close()
+    assert _mode(path) == 0o600
+
+
+def test_pragmas(store) -> None:
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_write_transaction_takes_the_write_lock_up_front(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    s = Store.open(path, FixedClock(T0))
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        with write_tx(s.engine) as conn:
+            # nothing written yet, but the lock is already held
+            conn.exec_driver_sql("SELECT 1")
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again after commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        s.close()
+
+
+def test_garbage_file_raises_one_line_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    path.write_bytes(b"this is not a database at all" * 200)
+    with pytest.raises(StoreError) as ei:
+        Store.open(path, FixedClock(T0))
+    msg = str(ei.value)
+    assert "\n" not in msg
+    assert str(path) in msg and "Move" in msg
+
+
+def test_unreadable_file_raises_store_error(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can read anything")
+    path = tmp_path / "store.db"
+    Store.open(path, FixedClock(T0)).close()
+    os.chmod(path, 0o000)
+    with pytest.raises(StoreError, match="permission|readable"):
+        Store.open(path, FixedClock(T0))
+
+
+def test_truncated_store_is_reported_not_traced(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    s = Store.open(path, FixedClock(T0))
+    s.import_dataset(simple_dataset(50))
+    s.close()
+    for side in (path.with_name("store.db-wal"), path.with_name("store.db-shm")):
+        side.unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\xff" * (len(data) - 100))  # keep the header magic, smash the rest
+    with pytest.raises(StoreError) as ei:
+        s2 = Store.open(path, FixedClock(T0))
+        s2.queue_count(__import__("critresp.store.views", fromlist=["QueueQuery"]).QueueQuery())
+    assert "\n" not in str(ei.value)
+
+
+def test_migrations_are_ordered_and_recorded(tmp_path: Path) -> None:
+    assert [m[0] for m in MIGRATIONS] == list(range(1, LATEST + 1))
+    path = tmp_path / "s.db"
+    engine = open_engine(path)
+    assert migrate(engine, target=1) == 1
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "cases" in names and "outbox" in names and "draft" not in names
+        assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == 1
+    engine.dispose()
+    # opening the store runs migration 2 (drafts) on the v1 database
+    s = Store.open(path, FixedClock(T0))
+    s.import_dataset(simple_dataset(1))
+    s.save_draft("CR-0000", "note", "typed text")
+    assert s.load_draft("CR-0000", "note") == "typed text"
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == LATEST
+        assert conn.exec_driver_sql("SELECT count(*) FROM schema_version").scalar() == 1
+    s.close()
+    # reopening is a no-op
+    Store.open(path, FixedClock(T0)).close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    Store.open(path, FixedClock(T0)).close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE schema_version SET version = ?", (LATEST + 1,))
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="newer critresp"):
+        Store.open(path, FixedClock(T0))
+
+
+def test_client_id_is_stable(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    s = Store.open(path, FixedClock(T0))
+    cid = s.client_id()
+    s.close()
+    s = Store.open(path, FixedClock(T0))
+    assert s.client_id() == cid and len(cid) >= 16
+    s.close()
