@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--cases", type=_positive_int, default=2000, help="number of demo cases (default 2000)")
     d.add_argument("--seed", type=int, default=7, help="random seed of the demo data (default 7)")
     d.add_argument(
-        "--rate", type=float, default=0.05, help="new incidents per second in demo mode (default 0.05; 0 = none)"
+        "--rate", type=_rate, default=3.0, help="new incidents per minute from the demo server (default 3; 0 = none)"
     )
     d.add_argument("--lead", action="store_true", help="work as the demo lead (can approve L4/L5)")
     d.add_argument("--offline", action="store_true", help="no embedded server: local store only")
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db-url", help="SQLAlchemy URL (default: sqlite file in the data dir); postgresql+psycopg://...")
     s.add_argument("--demo", action="store_true", help="seed demo data and keep generating incidents")
     s.add_argument("--cases", type=_positive_int, default=2000, help="demo cases to seed (with --demo)")
-    s.add_argument("--rate", type=float, default=0.05, help="new incidents per second (with --demo)")
+    s.add_argument("--rate", type=_rate, default=3.0, help="new incidents per minute (with --demo)")
 
     ad = sub.add_parser("admin", help="server administration", description="Server administration.")
     adsub = ad.add_subparsers(dest="admin_command", metavar="SUBCOMMAND")
@@ -112,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("config", help="show the config file path and an example", description="Configuration help.")
     c.add_argument("--example", action="store_true", help="print an example config file")
     return p
+
+
+def _rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= v <= 6000:
+        raise argparse.ArgumentTypeError("must be between 0 and 6000 per minute")
+    return v
 
 
 def _positive_int(text: str) -> int:
@@ -159,7 +169,7 @@ def _known_error(exc: BaseException) -> str | None:
     if isinstance(exc, ConfigError):
         return str(exc)
     try:
-        from .store.errors import StoreError
+        from .store import StoreError
     except ImportError:  # pragma: no cover
         StoreError = ()  # type: ignore[assignment]
     if StoreError and isinstance(exc, StoreError):
@@ -427,12 +437,10 @@ def _server_settings(settings, args, *, demo: bool = False):
     from .paths import ensure_private_dir
     from .server.settings import ServerSettings
 
-    db_url = getattr(args, "db_url", None)
-    if not db_url:
-        sdir = ensure_private_dir(settings.data_dir / "server")
-        db_url = f"sqlite:///{sdir / 'server.db'}"
+    sdir = ensure_private_dir(settings.data_dir / "server")
     return ServerSettings(
-        database_url=db_url,
+        data_dir=sdir,
+        database_url=getattr(args, "db_url", None) or None,
         demo=demo,
         demo_cases=getattr(args, "cases", 0) if demo else 0,
         incident_rate=getattr(args, "rate", 0.0) if demo else 0.0,
@@ -443,6 +451,7 @@ def cmd_serve(settings, args: argparse.Namespace) -> int:
     from .server.app import run_server
 
     ss = _server_settings(settings, args, demo=args.demo)
+    ss.ensure_dirs()
     print(f"critresp reference server on http://{args.host}:{args.port} (OpenAPI at /openapi.json)", file=sys.stderr)
     run_server(ss, host=args.host, port=args.port)
     return EXIT_OK
@@ -452,7 +461,8 @@ def cmd_create_token(settings, args: argparse.Namespace) -> int:
     from .server.admin import create_token
 
     ss = _server_settings(settings, args)
-    token = create_token(ss.database_url, args.associate_id, args.name, args.role)
+    ss.ensure_dirs()
+    token = create_token(ss.db_url, args.associate_id, args.name, args.role, out=None)
     print(token)
     print(
         f"Token for {args.name} ({args.role}) created. It is shown only this once; only its hash is stored.",
