@@ -40,6 +40,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     and_,
+    bindparam,
     create_engine,
     event,
     insert,
@@ -321,11 +322,23 @@ class WriteTx:
     changed: int = 0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
-    def put(self, kind: Kind, entity_id: str, doc: dict[str, Any], **cols: Any) -> None:
+    def put(self, kind: Kind, entity_id: str, doc: dict[str, Any], *, exists: bool | None = None, **cols: Any) -> None:
         """Upsert one entity at this seq (doc['version'] is set to seq)."""
-        self.put_many(kind, [(entity_id, doc, cols)])
+        self.put_many(kind, [(entity_id, doc, cols)], exists=exists)
 
-    def put_many(self, kind: Kind, items: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+    def put_many(
+        self,
+        kind: Kind,
+        items: Iterable[tuple[str, dict[str, Any], dict[str, Any]]],
+        *,
+        exists: bool | None = None,
+    ) -> None:
+        """Upsert entities at this seq and log the change.
+
+        ``exists``: True = all are known to exist, False = all are known to be new,
+        None = look them up. Writers are serialised (see module doc), so the
+        look-up-then-insert/update is safe on every backend.
+        """
         table = ENTITY_TABLE[kind]
         rows = []
         for entity_id, doc, cols in items:
@@ -333,43 +346,42 @@ class WriteTx:
             rows.append({"id": entity_id, "version": self.seq, "doc": dumps(doc), **cols})
         if not rows:
             return
-        # writers are serialised (see module doc), so select-then-insert/update is safe
         ids = [r["id"] for r in rows]
-        existing: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            existing.update(
-                r[0] for r in self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk)))
-            )
+        if exists is None:
+            existing: set[str] = set()
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                existing.update(r[0] for r in self.conn.execute(select(table.c.id).where(table.c.id.in_(chunk))))
+        elif exists:
+            existing = set(ids)
+        else:
+            existing = set()
         new = [r for r in rows if r["id"] not in existing]
-        old = [r for r in rows if r["id"] in existing]
+        old = [{**{k: v for k, v in r.items() if k != "id"}, "b_id": r["id"]} for r in rows if r["id"] in existing]
         if new:
-            self.conn.execute(insert(table), new)
-        for r in old:
-            self.conn.execute(update(table).where(table.c.id == r["id"]).values(**r))
-        # change log
-        logged: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            logged.update(
-                r[0]
-                for r in self.conn.execute(
-                    select(change_log.c.entity_id).where(
-                        and_(change_log.c.kind == int(kind), change_log.c.entity_id.in_(chunk))
-                    )
-                )
-            )
-        fresh = [{"kind": int(kind), "entity_id": i, "seq": self.seq} for i in ids if i not in logged]
-        if fresh:
-            self.conn.execute(insert(change_log), fresh)
-        stale = [i for i in ids if i in logged]
-        for i in range(0, len(stale), 500):
+            self.conn.execute(_INSERT[kind], new)
+            # every stored entity has exactly one change_log row, so new entity = new log row
+            self.conn.execute(_INSERT_LOG, [{"kind": int(kind), "entity_id": r["id"], "seq": self.seq} for r in new])
+        if old:
+            self.conn.execute(_UPDATE[kind], old)
             self.conn.execute(
-                update(change_log)
-                .where(and_(change_log.c.kind == int(kind), change_log.c.entity_id.in_(stale[i : i + 500])))
-                .values(seq=self.seq)
+                _UPDATE_LOG, [{"b_kind": int(kind), "b_eid": r["b_id"], "b_seq": self.seq} for r in old]
             )
         self.changed += len(rows)
+
+
+# prebuilt statements for the hot path (building a statement costs more than running it)
+_INSERT = {k: insert(t) for k, t in ENTITY_TABLE.items()}
+_UPDATE = {k: update(t).where(t.c.id == bindparam("b_id")) for k, t in ENTITY_TABLE.items()}
+_INSERT_LOG = insert(change_log)
+_UPDATE_LOG = (
+    update(change_log)
+    .where(and_(change_log.c.kind == bindparam("b_kind"), change_log.c.entity_id == bindparam("b_eid")))
+    .values(seq=bindparam("b_seq"))
+)
+BUMP_SEQ = (
+    update(seq_counter).where(seq_counter.c.id == 1).values(seq=seq_counter.c.seq + 1).returning(seq_counter.c.seq)
+)
 
 
 class Database:
@@ -398,12 +410,7 @@ class Database:
         """
         with self.engine.connect().execution_options(writer=True) as conn:
             with conn.begin():
-                seq = conn.execute(
-                    update(seq_counter)
-                    .where(seq_counter.c.id == 1)
-                    .values(seq=seq_counter.c.seq + 1)
-                    .returning(seq_counter.c.seq)
-                ).scalar_one()
+                seq = conn.execute(BUMP_SEQ).scalar_one()
                 tx = WriteTx(conn, seq)
                 yield tx
             # committed

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
 from ..domain import mutations as mu
@@ -262,6 +262,21 @@ def _doc(rec: BaseModel) -> dict[str, Any]:
     return rec.model_dump(mode="json")
 
 
+# --------------------------------------------------------------------------- prebuilt statements
+
+_SEL_MUTATION = select(D.mutations_log).where(D.mutations_log.c.mutation_id == bindparam("mid"))
+_SEL_CASE = select(D.cases.c.doc).where(D.cases.c.id == bindparam("id"))
+_SEL_PARTY = select(D.parties.c.doc).where(D.parties.c.id == bindparam("id"))
+_SEL_CASE_PARTIES = (
+    select(D.case_parties.c.party_id).where(D.case_parties.c.case_id == bindparam("cid")).order_by(D.case_parties.c.id)
+)
+_SEL_CASE_ENFS = (
+    select(D.enforcements.c.doc).where(D.enforcements.c.case_id == bindparam("cid")).order_by(D.enforcements.c.id)
+)
+_INS_AUDIT = insert(D.audit_log)
+_INS_MUTATION = insert(D.mutations_log)
+
+
 # --------------------------------------------------------------------------- core
 
 
@@ -334,7 +349,7 @@ class ServerCore:
         result: dict[str, Any] = {"seq": client_seq, "mutation_id": mid}
         with self.db.write() as tx:
             conn = tx.conn
-            prior = conn.execute(select(D.mutations_log).where(D.mutations_log.c.mutation_id == mid)).first()
+            prior = conn.execute(_SEL_MUTATION, {"mid": mid}).first()
             if prior is not None:
                 if prior.actor_id != actor.id or prior.case_id != m.case_id or prior.kind != m.kind:
                     result.update(
@@ -346,54 +361,50 @@ class ServerCore:
                     result.update(status="rejected", code=prior.code, message=prior.message, version=None)
                 return result
             now = self.clock.now()
-            decision = self._decide(tx, actor, m, now)
+            loaded = self._load_case(conn, m.case_id)
+            decision = self._decide(tx, loaded, actor, m, now)
             if isinstance(decision, Rejected):
                 result.update(status="rejected", code=decision.code, message=decision.message, version=None)
             else:
-                self._write_applied(tx, actor, m, decision, now)
+                assert loaded is not None
+                self._write_applied(tx, loaded[0], actor, m, decision, now)
                 result.update(status="applied", code=None, message=decision.notice, version=tx.seq)
             conn.execute(
-                insert(D.mutations_log).values(
-                    mutation_id=mid,
-                    client_id=client_id,
-                    client_seq=client_seq,
-                    actor_id=actor.id,
-                    kind=m.kind,
-                    case_id=m.case_id,
-                    status="applied" if result["status"] == "applied" else "rejected",
-                    code=result["code"],
-                    message=result["message"],
-                    version=result["version"],
-                    received_at=now,
-                )
+                _INS_MUTATION,
+                {
+                    "mutation_id": mid,
+                    "client_id": client_id,
+                    "client_seq": client_seq,
+                    "actor_id": actor.id,
+                    "kind": m.kind,
+                    "case_id": m.case_id,
+                    "status": "applied" if result["status"] == "applied" else "rejected",
+                    "code": result["code"],
+                    "message": result["message"],
+                    "version": result["version"],
+                    "received_at": now,
+                },
             )
         return result
 
     def _load_case(self, conn: Connection, case_id: str) -> tuple[CaseRecord, CaseState] | None:
-        row = conn.execute(select(D.cases.c.doc).where(D.cases.c.id == case_id)).first()
+        row = conn.execute(_SEL_CASE, {"id": case_id}).first()
         if row is None:
             return None
         rec = CaseRecord.model_validate_json(row.doc)
-        party_ids = tuple(
-            r[0]
-            for r in conn.execute(
-                select(D.case_parties.c.party_id).where(D.case_parties.c.case_id == case_id).order_by(D.case_parties.c.id)
-            )
-        )
+        party_ids = tuple(r[0] for r in conn.execute(_SEL_CASE_PARTIES, {"cid": case_id}))
         enfs = tuple(
-            _enf_state(EnforcementRecord.model_validate_json(r[0]))
-            for r in conn.execute(
-                select(D.enforcements.c.doc).where(D.enforcements.c.case_id == case_id).order_by(D.enforcements.c.id)
-            )
+            _enf_state(EnforcementRecord.model_validate_json(r[0])) for r in conn.execute(_SEL_CASE_ENFS, {"cid": case_id})
         )
         return rec, _case_state(rec, party_ids, enfs)
 
-    def _decide(self, tx: WriteTx, actor: Actor, m: mu.Mutation, now: datetime) -> Applied | Rejected:
-        loaded = self._load_case(tx.conn, m.case_id)
+    def _decide(
+        self, tx: WriteTx, loaded: tuple[CaseRecord, CaseState] | None, actor: Actor, m: mu.Mutation, now: datetime
+    ) -> Applied | Rejected:
         if loaded is None:
             return Rejected(NOT_FOUND, f"No case {m.case_id[:64]}")
         if isinstance(m, mu.Merge):
-            target = tx.conn.execute(select(D.cases.c.id).where(D.cases.c.id == m.into_case_id)).first()
+            target = tx.conn.execute(_SEL_CASE, {"id": m.into_case_id}).first()
             if target is None:
                 return Rejected(NOT_FOUND, f"No case {m.into_case_id[:64]} to merge into")
         _, state = loaded
@@ -408,18 +419,17 @@ class ServerCore:
             for r in conn.execute(select(D.associates.c.id, D.associates.c.name).where(D.associates.c.id.in_(wanted)))
         }
 
-    def _write_applied(self, tx: WriteTx, actor: Actor, m: mu.Mutation, d: Applied, now: datetime) -> None:
+    def _write_applied(
+        self, tx: WriteTx, rec: CaseRecord, actor: Actor, m: mu.Mutation, d: Applied, now: datetime
+    ) -> None:
         conn = tx.conn
-        loaded = self._load_case(conn, m.case_id)
-        assert loaded is not None
-        rec, _ = loaded
         new = d.case
         data = rec.model_dump()
         for f in _CASE_FIELDS:
             data[f] = getattr(new, f)
         data["updated_at"] = now
         case_rec = CaseRecord.model_validate(data)
-        tx.put(Kind.CASE, case_rec.id, _doc(case_rec), **_case_cols(case_rec))
+        tx.put(Kind.CASE, case_rec.id, _doc(case_rec), exists=True, **_case_cols(case_rec))
 
         mid = str(m.mutation_id)
         evs = []
@@ -451,7 +461,7 @@ class ServerCore:
             )
             evs.append((ev.id, _doc(ev), {"case_id": ev.case_id}))
             self._touch_case(tx, m.into_case_id, now)
-        tx.put_many(Kind.EVENT, evs)
+        tx.put_many(Kind.EVENT, evs, exists=False)  # ids derive from a never-seen mutation id
 
         if d.enforcements:
             names = self._names(conn, [x for e in d.enforcements for x in (e.requested_by, e.decided_by)])
@@ -483,18 +493,16 @@ class ServerCore:
             tx.put_many(Kind.ENFORCEMENT, items)
 
         for party_id, status in d.party_updates:
-            row = conn.execute(select(D.parties.c.doc).where(D.parties.c.id == party_id)).first()
+            row = conn.execute(_SEL_PARTY, {"id": party_id}).first()
             if row is None:
                 continue
             doc = json.loads(row.doc)
             if doc.get("account_status") == status:
                 continue
             doc["account_status"] = status
-            tx.put(Kind.PARTY, party_id, doc, role=doc["role"], account_status=status)
+            tx.put(Kind.PARTY, party_id, doc, exists=True, role=doc["role"], account_status=status)
 
-        conn.execute(
-            insert(D.audit_log).values(at=now, actor_id=actor.id, case_id=rec.id, mutation_id=mid, line=d.audit)
-        )
+        conn.execute(_INS_AUDIT, {"at": now, "actor_id": actor.id, "case_id": rec.id, "mutation_id": mid, "line": d.audit})
 
         if isinstance(m, mu.SendReply):
             self._queue_delivery(tx, actor, m, now)
@@ -510,7 +518,7 @@ class ServerCore:
 
     def _queue_delivery(self, tx: WriteTx, actor: Actor, m: mu.SendReply, now: datetime) -> None:
         conn = tx.conn
-        row = conn.execute(select(D.parties.c.doc).where(D.parties.c.id == m.recipient_party_id)).first()
+        row = conn.execute(_SEL_PARTY, {"id": m.recipient_party_id}).first()
         address = ""
         if row is not None:
             p = json.loads(row.doc)
