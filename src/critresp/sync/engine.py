@@ -228,8 +228,8 @@ class SyncEngine:
             self.store.set_sync_state(
                 online=True, error=None, server_url=self.server_url, synced_at=self.clock.now()
             )
-        except Exception:
-            log.exception("could not record the sync state")
+        except Exception as exc2:
+            log.error("could not record the sync state: %s", type(exc2).__name__)
 
     def _failed(self, acc: _Acc, exc: SyncError) -> SyncReport:
         msg = str(exc)
@@ -239,15 +239,28 @@ class SyncEngine:
         log.warning("sync failed: %s", msg)
         try:
             self.store.set_sync_state(online=online, error=msg, server_url=self.server_url)
-        except Exception:
-            log.exception("could not record the sync state")
+        except Exception as exc2:
+            log.error("could not record the sync state: %s", type(exc2).__name__)
         return acc.report(False, msg)
 
     def _crashed(self, acc: _Acc, exc: Exception) -> SyncReport:
-        log.error("sync crashed: %s", type(exc).__name__, exc_info=True)
-        msg = f"Sync failed with an internal error ({type(exc).__name__}); your actions are kept"
+        # No traceback at ERROR level: chained database errors can carry row data (PII).
+        log.error("sync failed: %s: %s", type(exc).__name__, " ".join(str(exc).split())[:300])
+        log.debug("sync failure detail", exc_info=True)
+        if _is_store_error(exc):
+            msg = " ".join(str(exc).split())[:300]
+        else:
+            msg = f"Sync failed with an internal error ({type(exc).__name__}); your actions are kept"
         try:
             self.store.set_sync_state(online=False, error=msg, server_url=self.server_url)
         except Exception:
-            log.exception("could not record the sync state")
+            log.error("could not record the sync state")
         return acc.report(False, msg)
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    try:
+        from ..store import StoreError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, StoreError)
