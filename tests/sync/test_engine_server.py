@@ -164,3 +164,38 @@ def test_run_once_while_a_long_poll_waits(server):
     assert engine.run_once().pulled >= 1
     assert engine.close() is None
     assert not engine.run_once().ok
+
+
+def test_a_batch_refused_as_invalid_isolates_the_bad_mutation():
+    """A 422 for a whole batch (schema skew) must not block the queue forever."""
+    import json
+
+    bad_ids = set()
+    pushes = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/pull":
+            return httpx.Response(200, json={"changes": {}, "cursor": "c", "has_more": False})
+        body = json.loads(request.content)
+        muts = body["mutations"]
+        pushes.append(len(muts))
+        if any(m["mutation"]["mutation_id"] in bad_ids for m in muts):
+            return httpx.Response(422, json={"title": "Invalid mutation", "detail": "body: unsupported"})
+        return httpx.Response(200, json={"results": [
+            {"seq": m["seq"], "mutation_id": m["mutation"]["mutation_id"], "status": "applied"} for m in muts]})
+
+    store = MiniStore()
+    waits = WaitRecorder()
+    client = ApiClient("http://127.0.0.1:9", lambda: "tok", transport=httpx.MockTransport(handler), sleep=waits)
+    engine = SyncEngine(store, client, SystemClock())
+    good1, bad, good2 = (AddNote(case_id="CR-1", body=t) for t in ("a", "b", "c"))
+    bad_ids.add(str(bad.mutation_id))
+    for m in (good1, bad, good2):
+        store.apply(ANA, m)
+    report = engine.run_once()
+    assert report.ok, report.error
+    assert (report.pushed, report.rejected) == (2, 1)
+    assert "refused this action as invalid" in report.notices[0] and "unsupported" in report.notices[0]
+    assert pushes == [3, 1, 1, 1]
+    assert [r["status"] for r in store.outbox] == ["applied", "rejected", "applied"]
+    assert waits.calls == []  # 4xx never retried

@@ -287,3 +287,23 @@ def test_cli_flow_login_then_sync_once(world, tmp_path, memory_keyring):
         assert store.sync_status().online is False
     finally:
         store.close()
+
+
+def test_run_once_from_one_thread_while_another_long_polls(world):
+    a = world["node"]("a", ANA)
+    assert a.engine.run_once().ok
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("r", a.engine.wait_for_changes(25.0)))
+    t.start()
+    notes = [AddNote(case_id="CR-0006", body=f"while polling {i}") for i in range(3)]
+    for m in notes:
+        assert a.do(m)
+    r = a.engine.run_once()
+    t.join(40)
+    assert not t.is_alive()
+    assert r.ok and r.pushed == 3 and out["r"].ok
+    assert a.engine.run_once().ok
+    detail = a.store.case_detail("CR-0006")
+    assert detail.pending == 0
+    assert sorted(e.id for e in detail.timeline) == sorted(server_event_ids(world["srv"].runtime, "CR-0006"))
+    assert sum(1 for e in detail.timeline if e.kind == "note") == 3

@@ -159,7 +159,7 @@ class SyncEngine:
                 if not items:
                     return
                 items = sorted(items, key=lambda it: it.seq)
-                results = self.client.push(client_id, items)
+                results = self._push_batch(client_id, items)
                 by_seq = {it.seq: it for it in items}
                 # keep only results for what we sent, in outbox order
                 results = sorted((r for r in results if r.seq in by_seq), key=lambda r: r.seq)
@@ -179,6 +179,32 @@ class SyncEngine:
                         "Server did not acknowledge the oldest pending action; will retry next sync"
                     )
             raise SyncError("Outbox did not drain; will retry next sync")  # pragma: no cover
+
+    def _push_batch(self, client_id: str, items: list[Any]) -> list[PushResult]:
+        """Push one batch. If the server refuses the whole batch as invalid (4xx,
+        e.g. a client/server schema mismatch), push the items one at a time so
+        only the offending mutation is turned into a local rejection: one bad
+        row never blocks the queue."""
+        try:
+            return self.client.push(client_id, items)
+        except RequestError as exc:
+            if exc.is_cursor_reset:
+                raise
+            refused = exc
+        log.warning("server refused a push batch (%s); pushing one at a time", refused.status)
+        out: list[PushResult] = []
+        for it in items:
+            try:
+                out.extend(self.client.push(client_id, [it]))
+            except RequestError as exc:
+                if exc.status in (400, 413, 422):
+                    out.append(PushResult(
+                        seq=it.seq, mutation_id=it.mutation_id, status="rejected", code="invalid",
+                        message=f"The server refused this action as invalid: {exc.detail or exc.title or exc.status}",
+                    ))
+                else:
+                    raise
+        return out
 
     @staticmethod
     def _notice_line(r: PushResult, item: Any) -> str:
