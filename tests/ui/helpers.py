@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 
-async def settle(pilot: Pilot, rounds: int = 4) -> None:
+async def settle(pilot: Pilot, rounds: int = 2) -> None:
     """Let messages flow and every finite worker finish (the sync loop is excluded)."""
     app = pilot.app
     for _ in range(rounds):
