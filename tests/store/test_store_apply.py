@@ -136,3 +136,24 @@ def test_notes_are_searchable_right_away(store: Store) -> None:
     assert store.queue_count(QueueQuery(search="zebracrossing")) == 0
     store.apply(DANA, mu.AddNote(case_id="CR-0002", body="customer mentioned zebracrossing"))
     assert [r.id for r in store.queue_page(QueueQuery(search="zebracross")).rows] == ["CR-0002"]
+
+
+def test_concurrent_writers_and_readers_from_threads(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from critresp.store.views import QueueQuery
+
+    store.import_dataset(simple_dataset(8))
+
+    def work(i: int) -> bool:
+        cid = f"CR-{i % 8:04d}"
+        ok = store.apply(DANA, mu.AddNote(case_id=cid, body=f"note {i}")).ok
+        store.queue_page(QueueQuery(), limit=5)
+        store.case_detail(cid)
+        return ok
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(work, range(60)))
+    assert all(results)
+    assert store.sync_status().pending == 60
+    assert sum(r.pending for r in store.queue_page(QueueQuery()).rows) == 60

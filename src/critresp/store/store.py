@@ -185,6 +185,10 @@ class Store:
         except DatabaseError as e:
             engine.dispose()
             msg = str(e.orig) if getattr(e, "orig", None) is not None else str(e)
+            if isinstance(e, OperationalError) and ("locked" in msg or "busy" in msg):
+                raise StoreError(
+                    f"The local store {path} is locked by another process (is critresp already running?)."
+                ) from None
             raise StoreError(
                 f"Cannot open the local store {path}: {msg.splitlines()[0]} (damaged or not a critresp store). "
                 "Move the file aside and start critresp again to resync from the server."
