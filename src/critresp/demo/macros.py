@@ -254,7 +254,7 @@ def macro_library() -> list[MacroRecord]:
     ))
     add(_m(
         "t0-escalation-note", "T0 - escalation record (internal)", cats=T0_CATEGORIES,
-        internal="ESCALATION - case {{ case.id }} ({{ case.category_title }}, T{{ case.tier }}).\n"
+        internal="ESCALATION - case {{ case.id }} ({{ case.category_title }}, {{ case.tier }}).\n"
         "Escalated to: ____ (emergency services / law enforcement / lead) at ____ (time).\n"
         "Reason: ____.\nAgency reference: ____.\nPeople contacted and outcome: ____.\n"
         "Evidence preserved: order timeline, chat, GPS, photos for " + REF + ".",
@@ -519,7 +519,7 @@ def macro_library() -> list[MacroRecord]:
     # ---------------------------------------------------- internal notes
     add(_m(
         "note-investigation-summary", "Internal: investigation summary",
-        internal="INVESTIGATION SUMMARY - case {{ case.id }} ({{ case.category_title }}, T{{ case.tier }})\n"
+        internal="INVESTIGATION SUMMARY - case {{ case.id }} ({{ case.category_title }}, {{ case.tier }})\n"
         "Allegation: ____\nEvidence reviewed: order timeline for " + REF + ", chat, GPS, photos: ____\n"
         "Subject's account: ____\nParty history / linked accounts: ____\n"
         "Finding: substantiated / not substantiated / insufficient evidence\n"
@@ -548,7 +548,7 @@ def macro_library() -> list[MacroRecord]:
     ))
     add(_m(
         "note-handoff", "Internal: shift hand-off",
-        internal="HAND-OFF - case {{ case.id }} (T{{ case.tier }}, {{ case.category_title }})\n"
+        internal="HAND-OFF - case {{ case.id }} ({{ case.tier }}, {{ case.category_title }})\n"
         "State: ____\nWaiting on: ____ (reply / CCTV / lead approval)\nPromised callbacks: ____\n"
         "Next step for the next associate: ____\n- {{ associate.first_name }}",
     ))
