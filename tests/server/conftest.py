@@ -3,6 +3,7 @@ clock, and tokens for two associates and two leads."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -17,6 +18,9 @@ from critresp.server.app import create_app
 from critresp.server.settings import ServerSettings
 
 T0 = datetime(2025, 3, 1, 22, 0, tzinfo=timezone.utc)
+
+# Run the same tests on PostgreSQL: TEST_SERVER_DATABASE_URL=postgresql+psycopg://... (emptied per test)
+PG_URL = os.environ.get("TEST_SERVER_DATABASE_URL")
 
 
 @dataclass
@@ -86,6 +90,15 @@ def mutation(kind: str, case_id: str, **fields: Any) -> dict[str, Any]:
 def make_settings(tmp_path: Path, **over: Any) -> ServerSettings:
     base: dict[str, Any] = {"data_dir": tmp_path / "srv", "delivery_worker": False, "lease_seconds": 600}
     base.update(over)
+    if PG_URL:
+        from sqlalchemy import create_engine
+
+        from critresp.server.db import metadata
+
+        engine = create_engine(PG_URL)
+        metadata.drop_all(engine)
+        engine.dispose()
+        base["database_url"] = PG_URL
     return ServerSettings(**base)
 
 

@@ -433,8 +433,12 @@ class Database:
 def after_key(seq: int, kind: int, entity_id: str):
     """WHERE clause: change_log rows strictly after the keyset position (seq, kind, entity_id)."""
     c = change_log.c
-    return or_(
-        c.seq > seq,
-        and_(c.seq == seq, c.kind > kind),
-        and_(c.seq == seq, c.kind == kind, c.entity_id > entity_id),
+    # the leading ``seq >= :seq`` lets every backend use the (seq, kind, entity_id) index as a range
+    return and_(
+        c.seq >= seq,
+        or_(
+            c.seq > seq,
+            and_(c.seq == seq, c.kind > kind),
+            and_(c.seq == seq, c.kind == kind, c.entity_id > entity_id),
+        ),
     )

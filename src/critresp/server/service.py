@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from ..domain import mutations as mu
@@ -274,6 +274,33 @@ _SEL_CASE_ENFS = (
     select(D.enforcements.c.doc).where(D.enforcements.c.case_id == bindparam("cid")).order_by(D.enforcements.c.id)
 )
 _INS_AUDIT = insert(D.audit_log)
+
+_CL = D.change_log.c
+_AFTER = D.after_key(bindparam("s0"), bindparam("k0"), bindparam("i0"))
+# (seq, kind, entity_id) <= (s1, k1, i1): the page's last key
+_UP_TO = and_(
+    _CL.seq <= bindparam("s1"),
+    or_(
+        _CL.seq < bindparam("s1"),
+        and_(_CL.seq == bindparam("s1"), _CL.kind < bindparam("k1")),
+        and_(_CL.seq == bindparam("s1"), _CL.kind == bindparam("k1"), _CL.entity_id <= bindparam("i1")),
+    ),
+)
+_PAGE_KEYS = (
+    select(_CL.seq, _CL.kind, _CL.entity_id)
+    .where(_AFTER)
+    .order_by(_CL.seq, _CL.kind, _CL.entity_id)
+    .limit(bindparam("lim"))
+)
+# docs of one kind inside the page's key range, in page order (no IN lists)
+_PAGE_DOCS = {
+    kind: select(t.c.doc)
+    .select_from(D.change_log.join(t, t.c.id == _CL.entity_id))
+    # "kind + 0": keeps SQLite on the (seq, kind, entity_id) range instead of scanning every row of a kind
+    .where((_CL.kind + 0) == int(kind), _AFTER, _UP_TO)
+    .order_by(_CL.seq, _CL.entity_id)
+    for kind, t in ENTITY_TABLE.items()
+}
 _INS_MUTATION = insert(D.mutations_log)
 
 
@@ -673,38 +700,25 @@ class ServerCore:
     def pull(self, cursor: str | None, limit: int) -> PullPage:
         pos = decode_cursor(self.db.epoch, cursor)
         limit = max(1, min(MAX_PULL_LIMIT, limit))
-        c = D.change_log.c
         with self.db.read() as conn:
-            rows = conn.execute(
-                select(c.seq, c.kind, c.entity_id)
-                .where(D.after_key(pos.seq, pos.kind, pos.entity_id))
-                .order_by(c.seq, c.kind, c.entity_id)
-                .limit(limit + 1)
-            ).all()
-            has_more = len(rows) > limit
-            rows = rows[:limit]
-            by_kind: dict[int, list[str]] = {}
-            for r in rows:
-                by_kind.setdefault(r.kind, []).append(r.entity_id)
+            keys = conn.execute(_PAGE_KEYS, {"s0": pos.seq, "k0": pos.kind, "i0": pos.entity_id, "lim": limit + 1}).all()
+            has_more = len(keys) > limit
+            keys = keys[:limit]
             parts: list[str] = []
-            for kind in sorted(by_kind):
-                ids = by_kind[kind]
-                table = ENTITY_TABLE[Kind(kind)]
-                docs: dict[str, str] = {}
-                for i in range(0, len(ids), 500):
-                    chunk = ids[i : i + 500]
-                    for eid, doc in conn.execute(select(table.c.id, table.c.doc).where(table.c.id.in_(chunk))):
-                        docs[eid] = doc
-                body = ",".join(docs[i] for i in ids if i in docs)
-                parts.append(f'"{DATASET_FIELD[Kind(kind)]}":[{body}]')
-        new_pos = Position(rows[-1].seq, rows[-1].kind, rows[-1].entity_id) if rows else pos
+            if keys:
+                last = keys[-1]
+                bounds = {"s0": pos.seq, "k0": pos.kind, "i0": pos.entity_id, "s1": last[0], "k1": last[1], "i1": last[2]}
+                for kind in sorted({k[1] for k in keys}):
+                    docs = [r[0] for r in conn.execute(_PAGE_DOCS[Kind(kind)], bounds)]
+                    parts.append(f'"{DATASET_FIELD[Kind(kind)]}":[{",".join(docs)}]')
+        new_pos = Position(*keys[-1]) if keys else pos
         new_cursor = encode_cursor(self.db.epoch, new_pos)
         body = '{"changes":{%s},"cursor":%s,"has_more":%s}' % (
             ",".join(parts),
             json.dumps(new_cursor),
             "true" if has_more else "false",
         )
-        return PullPage(body=body, count=len(rows), has_more=has_more, cursor=new_cursor)
+        return PullPage(body=body, count=len(keys), has_more=has_more, cursor=new_cursor)
 
     # ------------------------------------------------------------------ deliveries
     def list_deliveries(self, status: str | None, limit: int) -> list[dict[str, Any]]:
