@@ -545,9 +545,13 @@ class Store:
                 p = conn.execute(select(P).where(P.c.id == other)).mappings().first()
                 if p is None:
                     continue
+                # unary + keeps the planner on case_party(party_id) instead of the is_open index
                 open_cases = conn.execute(
-                    select(func.count()).select_from(CP.join(C, C.c.id == CP.c.case_id))
-                    .where(CP.c.party_id == other, C.c.is_open == True)  # noqa: E712
+                    text(
+                        "SELECT count(*) FROM case_party cp JOIN cases c ON c.id = cp.case_id "
+                        "WHERE cp.party_id = :p AND +c.is_open = 1"
+                    ),
+                    {"p": other},
                 ).scalar()
                 n_enf = conn.execute(select(func.count()).select_from(E).where(E.c.party_id == other)).scalar()
                 linked.append(
