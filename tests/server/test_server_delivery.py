@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from conftest import T0, add_team, make_settings, mutation  # type: ignore[import-not-found]
+from srvfixtures import T0, add_team, make_settings, mutation  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from conftest import T0, add_team, make_settings  # type: ignore[import-not-found]
+from srvfixtures import T0, add_team, make_settings  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 
 from critresp.domain.clock import FixedClock

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Env, make_settings, mutation  # type: ignore[import-not-found]
+from srvfixtures import Env, make_settings, mutation  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 

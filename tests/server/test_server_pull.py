@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import T0, Env, add_team, make_settings, mutation  # type: ignore[import-not-found]
+from srvfixtures import T0, Env, add_team, make_settings, mutation  # type: ignore[import-not-found]
 
 from critresp.domain.clock import FixedClock
 from critresp.domain.records import Dataset

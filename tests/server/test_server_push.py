@@ -6,7 +6,7 @@ import threading
 import uuid
 from datetime import timedelta
 
-from conftest import Env, mutation  # type: ignore[import-not-found]
+from srvfixtures import Env, mutation  # type: ignore[import-not-found]
 
 from critresp.domain import mutations as mu
 from critresp.domain.state import Actor

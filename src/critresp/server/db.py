@@ -26,7 +26,6 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     Column,
     DateTime,
     Engine,
