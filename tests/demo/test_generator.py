@@ -152,6 +152,21 @@ def test_categories_match_tiers(data: Dataset) -> None:
 
 
 def test_referential_integrity(data: Dataset) -> None:
+    _check_integrity(data)
+
+
+@pytest.mark.parametrize(("cases", "chunk", "seed"), [(1, 1, 1), (7, 3, 2), (90, 40, 3), (150, 2000, 99)])
+def test_integrity_holds_for_other_sizes_and_seeds(cases: int, chunk: int, seed: int) -> None:
+    chunks = list(generate(cases, seed=seed, now=NOW, chunk_size=chunk))
+    assert sum(len(c.cases) for c in chunks) == cases
+    data = _merge(chunks)
+    _check_integrity(data)
+    for field in Dataset.model_fields:
+        for rec in getattr(data, field):
+            assert type(rec).model_validate_json(rec.model_dump_json()) == rec
+
+
+def _check_integrity(data: Dataset) -> None:
     parties = {p.id: p for p in data.parties}
     cases = {c.id: c for c in data.cases}
     orders = {o.id: o for o in data.orders}

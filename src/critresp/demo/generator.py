@@ -658,7 +658,7 @@ def _make_case(
                 pnum = rng.choice(pool.alts[sub_role])
             elif rng.random() < REPEAT_SHARE and pool.offenders.get(sub_role):
                 lst = pool.offenders[sub_role]
-                pnum = lst[int(len(lst) * rng.random() ** 2)]  # a few are very frequent
+                pnum = lst[int(len(lst) * rng.random() ** 1.5)]  # skewed: a few are very frequent
         if pnum is not None:
             from_pool = True
             subject_id = party_id(pnum)
@@ -922,7 +922,7 @@ def _make_case(
                actor_id=aid, actor_name=aname,
                data={"channel": "email", "recipient_party_id": subject_id, "macro_id": MACRO_INFO_REQUEST})
         elif kind == "subject_reply":
-            ev(at, "message_in", f"Reply from {subj_display}", body=rng.choice(T.SUBJECT_ACCOUNTS),
+            ev(at, "message_in", f"Reply from {subj_display}", body=rng.choice(T.SUBJECT_ACCOUNTS[sub_role]),
                internal=False, actor_id=subject_id, actor_name=subj_display,
                data={"channel": "email", "party_id": subject_id})
         elif kind == "escalated":

@@ -329,15 +329,31 @@ FOLLOW_UPS: tuple[str, ...] = (
     "I'd prefer email, I can't talk on the phone at work.",
 )
 
-SUBJECT_ACCOUNTS: tuple[str, ...] = (
-    "That is not what happened. I delivered the order politely and left.",
-    "I was having a bad day and I'm sorry if I came across wrong, but I never threatened anyone.",
-    "The customer was the one yelling at me. I have done hundreds of deliveries without a problem.",
-    "I don't remember this order at all.",
-    "I admit I said something I shouldn't have. It won't happen again.",
-    "Why is my account on hold? I need this income. Please call me.",
-    "I followed every step in the app. Check the photos.",
-)
+# The subject's own account, by the subject's role.
+SUBJECT_ACCOUNTS: dict[PartyRole, tuple[str, ...]] = {
+    S: (
+        "That is not what happened. I delivered the order politely and left.",
+        "I was having a bad day and I'm sorry if I came across wrong, but I never threatened anyone.",
+        "The customer was the one yelling at me. I have done hundreds of deliveries without a problem.",
+        "I don't remember this order at all.",
+        "I admit I said something I shouldn't have. It won't happen again.",
+        "Why is my account on hold? I need this income. Please call me.",
+        "I followed every step in the app. Check the photos.",
+    ),
+    C: (
+        "That's not true. I took my groceries and closed the door, that's all.",
+        "The shopper was late and rude to me first. I only told him what I thought.",
+        "I never contacted anyone outside the app. Someone else must be using my name.",
+        "I'm sorry, I was upset about the order. I didn't mean it the way it sounded.",
+        "Why is my account restricted? I have ordered for years without a problem.",
+        "I don't know what this is about. Please explain what I am accused of.",
+    ),
+    R: (
+        "Our store manager has looked into this and disputes the account. We'd like to see the details.",
+        "We have spoken with the employee involved and will send our CCTV stills.",
+        "We take this seriously. The staff member has been moved off the pickup counter while we review.",
+    ),
+}
 
 NOTES: tuple[str, ...] = (
     "Reviewed order timeline for {order}: delivery photo and GPS consistent with reporter's account.",
