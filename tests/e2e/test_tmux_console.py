@@ -1,0 +1,122 @@
+"""Drive the installed `critresp` command in a real pseudo-terminal (tmux):
+queue -> case -> macro reply -> confirm -> the reply is queued in the outbox."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from critresp.demo.generator import generate
+from critresp.domain.clock import SystemClock
+from critresp.store import Store
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+class Tmux:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def run(self, *args: str) -> str:
+        # a private server socket: no user config, no interference with other tmux servers
+        return subprocess.run(
+            ["tmux", "-L", self.name, "-f", "/dev/null", *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    def start(self, command: str, env: dict[str, str], width: int = 160, height: int = 48) -> None:
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        self.run("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                 f"env -i {exports} {command}; echo CRITRESP-EXITED-$?; sleep 600")
+        self.run("resize-window", "-t", self.name, "-x", str(width), "-y", str(height))
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-t", self.name, "-l", text)
+
+    def wait_for(self, needle: str, timeout: float = 60.0) -> str:
+        """Poll the screen until ``needle`` shows (a condition, not a fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if needle in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{needle!r} never appeared on screen; last screen:\n{screen}")
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
+
+
+def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> None:
+    data = tmp_path / "data"
+    clock = SystemClock()
+    store = Store.open(data / "critresp.db", clock=clock)
+    for chunk in generate(120, seed=11, now=clock.now()):
+        store.import_dataset(chunk)
+    first = store.queue_page(__import__("critresp.store.views", fromlist=["QueueQuery"]).QueueQuery(), limit=1).rows[0]
+    store.close()
+
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "CRITRESP_DATA_DIR": str(data),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    tm = Tmux(f"critresp-{uuid.uuid4().hex[:8]}")
+    tm.start(str(critresp_bin), env)
+    try:
+        # the queue paints from the local store, highest priority first
+        tm.wait_for(first.id)
+        tm.wait_for("0 pending")
+        tm.keys("Enter")  # open the highlighted case
+        tm.wait_for(f"{first.id}  ")
+        tm.wait_for("PARTIES")
+        tm.keys("r")  # reply
+        screen = tm.wait_for("PUBLIC REPLY to")
+        assert "Find a macro" in screen
+        tm.type("still reviewing")
+        tm.keys("Enter")  # pick the best match
+        tm.wait_for("Send reply")
+        tm.wait_for("Hi ")  # the rendered, editable draft
+        tm.keys("C-s")
+        confirm = tm.wait_for("Send this PUBLIC reply?")
+        assert "still reviewing" in confirm  # the confirm step shows what will be sent
+        tm.keys("y")
+        screen = tm.wait_for("1 pending")
+        assert "↑pending" in screen or "pending" in screen
+        tm.keys("Escape")
+        tm.wait_for("rows 1–")  # back on the queue
+        tm.keys("q")
+        tm.wait_for("Quit critresp?")
+        tm.keys("y")
+        tm.wait_for("CRITRESP-EXITED-0")
+    finally:
+        tm.kill()
+
+    # the reply is in the outbox, queued for delivery, in the real store
+    con = sqlite3.connect(data / "critresp.db")
+    try:
+        rows = con.execute("SELECT kind, case_id, state FROM outbox ORDER BY seq").fetchall()
+        assert ("send_reply", first.id) in [(k, c) for k, c, _ in rows]
+        assert all(state == "pending" for *_, state in rows)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
