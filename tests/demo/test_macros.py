@@ -110,6 +110,13 @@ def test_placeholders_are_only_the_known_names() -> None:
                 assert used <= known, (m.id, field, used - known)
 
 
+def test_macros_use_conditionals_on_role_tier_and_channel() -> None:
+    sources = [getattr(m, f) or "" for m in LIB for f in TEMPLATE_FIELDS]
+    conditions = [c for src in sources for c in re.findall(r"\{%-?\s*(?:if|elif)\s+(.*?)%\}", src)]
+    for name in ("recipient.role", "case.tier", "channel", "case.order_id"):
+        assert any(name in c for c in conditions), name
+
+
 def test_no_macro_references_the_reporter() -> None:
     for m in LIB:
         for field in TEMPLATE_FIELDS:

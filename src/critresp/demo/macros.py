@@ -52,6 +52,8 @@ APPEAL_PHONE = (
     "  a different team member reviews it. Offer to send the link by email."
 )
 DANGER = "If you are in immediate danger, please call 911 first."
+# shared by the email and SMS bodies of a macro: says how to answer on that channel
+REPLY_HOW = "{% if channel == 'sms' %}Reply to this text{% else %}Reply to this email{% endif %}"
 
 
 def _m(
@@ -346,9 +348,10 @@ def macro_library() -> list[MacroRecord]:
         subject="Update on case {{ case.id }}",
         email=HI + "A quick update: we are still reviewing case {{ case.id }}. "
         "{% if case.tier <= 1 %}It has our priority attention. {% endif %}"
-        "We'll contact you as soon as our review is complete. Thank you for your patience." + SIGN,
+        "We'll contact you as soon as our review is complete. " + REPLY_HOW + " if you have anything to add. "
+        "Thank you for your patience." + SIGN,
         sms="Safety team: we are still reviewing case {{ case.id }} and will update you when done. "
-        "Thanks for your patience.",
+        + REPLY_HOW + " if you have anything to add.",
     ))
 
     # ---------------------------------------------------------- outcomes
@@ -366,12 +369,12 @@ def macro_library() -> list[MacroRecord]:
     add(_m(
         "outcome-no-violation-reporter", "Outcome: no action (to reporter)", tone="empathetic", roles=(C, S, R),
         subject="The outcome of your report - case {{ case.id }}",
-        email=HI + "Thank you for your report. We have carefully reviewed case {{ case.id }}, including the "
-        "order records for " + REF + ". We did not find enough to take action this time, but your report stays "
+        email=HI + "Thank you for your report. We have carefully reviewed case {{ case.id }}"
+        "{% if case.order_id %}, including the order records for order {{ case.order_id }}{% endif %}. We did not find enough to take action this time, but your report stays "
         "on file and is considered if anything similar is reported again.\n\n"
-        "If you have new information, please reply to this email." + SIGN,
+        "If you have new information, just " + REPLY_HOW.replace("Reply", "reply") + "." + SIGN,
         sms="Safety team: we reviewed case {{ case.id }} and could not take action this time. Your report "
-        "stays on file. Reply if you have new information.",
+        "stays on file. " + REPLY_HOW + " if you have new information.",
     ))
     add(_m(
         "outcome-cleared-subject", "Outcome: no violation found (to subject)", tone="neutral", roles=(C, S, R),
@@ -395,8 +398,9 @@ def macro_library() -> list[MacroRecord]:
         "withdrawn-confirmation", "Report withdrawn - confirmation", tone="neutral", roles=(C, S, R),
         subject="Your report has been withdrawn - case {{ case.id }}",
         email=HI + "As you asked, we have closed case {{ case.id }}. If anything else happens or you change "
-        "your mind, reply to this email and we will reopen it." + SIGN,
-        sms="Safety team: case {{ case.id }} is closed as you asked. Reply any time if you want it reopened.",
+        "your mind, just " + REPLY_HOW.replace("Reply", "reply") + " and we will reopen it." + SIGN,
+        sms="Safety team: case {{ case.id }} is closed as you asked. " + REPLY_HOW + " any time if you want it "
+        "reopened.",
     ))
 
     # --------------------------------------------------- enforcement: L1
