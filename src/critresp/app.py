@@ -186,9 +186,12 @@ class CritrespApp(App[None]):
         if self.views_path is None:
             return
         try:
-            self.views_path.parent.mkdir(parents=True, exist_ok=True)
+            from .paths import ensure_private_dir, open_private
+
+            ensure_private_dir(self.views_path.parent)
             tmp = self.views_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({k: query_to_json(q) for k, q in views.items()}, indent=2), encoding="utf-8")
+            with open_private(tmp, "w") as fh:
+                fh.write(json.dumps({k: query_to_json(q) for k, q in views.items()}, indent=2))
             tmp.replace(self.views_path)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("saved views", str(exc)))

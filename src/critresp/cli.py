@@ -292,7 +292,7 @@ def cmd_console(settings) -> int:
         store.close()
 
 
-def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="") -> int:
+def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="", views_path=None) -> int:
     from .app import CritrespApp
 
     app = CritrespApp(
@@ -304,6 +304,7 @@ def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="
         theme=settings.theme,
         title_suffix=title_suffix,
         t0_bell=settings.t0_bell,
+        views_path=views_path or (settings.data_dir / "views.json"),
         startup_notice=notice,
         page_size=settings.queue_page_size,
         sync_interval=settings.sync_interval,

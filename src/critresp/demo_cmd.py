@@ -54,7 +54,14 @@ def run_demo(settings, args: argparse.Namespace) -> int:
             sync = SyncEngine(store, client, clock)
             notice = f"Demo server at {server.url}: {args.rate:g} new incidents per minute."
         return _run_app(
-            settings, store=store, clock=clock, actor=actor, sync=sync, notice=notice, title_suffix="DEMO"
+            settings,
+            store=store,
+            clock=clock,
+            actor=actor,
+            sync=sync,
+            notice=notice,
+            title_suffix="DEMO",
+            views_path=root / "views.json",
         )
     finally:
         if store is not None:

@@ -46,9 +46,11 @@ class _Acc:
         self.changed: list[str] = []
         self.notices: list[str] = []
 
-    def add_pull(self, applied: Any) -> None:
+    def add_pull(self, applied: Any, *, initial: bool = False) -> None:
         self.pulled += int(getattr(applied, "records", 0) or 0)
-        for cid in getattr(applied, "new_t0_case_ids", ()) or ():
+        # the very first pull brings the whole backlog: those T0s are not "new arrivals"
+        # (no bell for every open T0 at start-up); live ones after that are
+        for cid in () if initial else (getattr(applied, "new_t0_case_ids", ()) or ()):
             if cid not in self.new_t0:
                 self.new_t0.append(cid)
         for cid in getattr(applied, "changed_case_ids", ()) or ():
@@ -241,7 +243,7 @@ class SyncEngine:
                     # another thread applied newer pages meanwhile: drop ours, re-pull
                     continue
                 applied = self.store.apply_pull(page.changes, page.cursor)
-            acc.add_pull(applied)
+            acc.add_pull(applied, initial=cursor is None)
             if getattr(applied, "records", 0):
                 got_any = True
             if not page.has_more:
