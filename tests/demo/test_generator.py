@@ -380,6 +380,16 @@ def test_reporter_statements_are_first_person_and_varied(data: Dataset) -> None:
     weapon = [e.body for e in reports if cases[e.case_id].category == "weapon"]
     if weapon:
         assert all(re.search(r"knife|gun|bat|weapon", b) for b in weapon)
+    # the statement is about the case's subject: store staff only when a store is the subject
+    roles = {p.id: p.role for p in data.parties}
+    subject = {cp.case_id: roles[cp.party_id] for cp in data.case_parties if cp.involvement is Involvement.SUBJECT}
+    for e in reports:
+        if subject[e.case_id] is PartyRole.RETAILER:
+            assert re.search(r"store|staff|manager|employee", e.body or ""), e.body
+        else:
+            assert "staff at" not in (e.body or ""), e.body
+        if cases[e.case_id].tier >= Tier.T2:
+            assert "don't feel safe" not in (e.body or ""), e.body
     # titles are short and specific
     assert all(len(c.title) <= 90 for c in data.cases)
     assert any(re.search(r" - order O-\d{7}$", c.title) for c in data.cases)

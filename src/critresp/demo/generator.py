@@ -529,10 +529,24 @@ _RESOLVE_HOURS: dict[Tier, tuple[float, float]] = {
 }
 
 _ROLE_PAIRS = {cat: tuple(((a, b), w) for a, b, w in pairs) for cat, pairs in T.ROLE_PAIRS.items()}
+
+
+def _statement_candidates(cat: str, rep: PartyRole, sub: PartyRole) -> tuple[str, ...]:
+    entries = T.STATEMENTS[cat]
+    fits = [e for e in entries if (e[0] is None or e[0] is rep) and (len(e) < 3 or e[2] is sub)]
+    marked = [e for e in fits if len(e) == 3]
+    if sub is PartyRole.RETAILER and marked:
+        fits = marked
+    return tuple(e[1] for e in fits) or tuple(e[1] for e in entries)
+
+
 _STATEMENTS = {
-    (cat, role): tuple(t for r, t in templates if r is None or r is role) or tuple(t for _, t in templates)
-    for cat, templates in T.STATEMENTS.items()
-    for role in PartyRole
+    (cat, rep, sub): _statement_candidates(cat, rep, sub)
+    for cat, pairs in T.ROLE_PAIRS.items()
+    for rep, sub, _ in pairs
+}
+_CLOSERS = {
+    tier: T.CLOSERS + (T.SAFETY_CLOSERS if tier <= Tier.T1 else ()) for tier in Tier
 }
 
 # categories where the incident usually happens right at the delivery
@@ -739,16 +753,16 @@ def _make_case(
         "item": item.split(",")[0][:1].lower() + item.split(",")[0][1:],
         "when": rng.choice(T.WHEN),
         "vehicle": rng.choice(V.VEHICLES),
-        "street": f"{rng.randint(100, 9999)} {rng.choice(V.STREETS)}",
+        "street": rng.choice(V.STREETS),
         "minutes": rng.randint(6, 25),
     }
     title = rng.choice(T.TITLES[cat]).format(**fmt)
     title = title[:1].upper() + title[1:]
     if oid:
         title = f"{title} - order {oid}"
-    core = rng.choice(_STATEMENTS[(cat, rep_role)]).format(**fmt)
+    core = rng.choice(_STATEMENTS[(cat, rep_role, sub_role)]).format(**fmt)
     core = core[:1].upper() + core[1:]
-    statement = rng.choice(T.OPENERS).format(**fmt) + core + rng.choice(T.CLOSERS)
+    statement = rng.choice(T.OPENERS).format(**fmt) + core + rng.choice(_CLOSERS[tier])
     if rng.random() < 0.02:
         hostile = rng.choice(T.HOSTILE)
         statement = f"{hostile} {statement}" if rng.random() < 0.5 else f"{statement} {hostile}"

@@ -120,14 +120,20 @@ OPENERS: tuple[str, ...] = (
 )
 
 CLOSERS: tuple[str, ...] = (
-    "", "", " Please call me back.", " I don't feel safe using the app until this is handled.",
-    " I have photos if you need them.", " Please make sure this doesn't happen to anyone else.",
-    " I would like someone to contact me today.", " Thank you.", " I can give more details by phone.",
-    " I want to know what you are going to do about this.",
+    "", "", " Please call me back.", " I have photos if you need them.",
+    " Please make sure this doesn't happen to anyone else.", " I would like someone to contact me today.",
+    " Thank you.", " I can give more details by phone.", " I want to know what you are going to do about this.",
 )
 
-# Reporter statements. (reporter role or None for any, template)
-STATEMENTS: dict[str, tuple[tuple[PartyRole | None, str], ...]] = {
+# extra closers for T0/T1 reports only
+SAFETY_CLOSERS: tuple[str, ...] = (
+    " I don't feel safe using the app until this is handled.", " Please call me as soon as you can.",
+    " I'm still shaking.", " I don't want this person anywhere near my home again.",
+)
+
+# Reporter statements: (reporter role or None for any, template[, subject role]).
+# A template with a subject role is used only for that subject (e.g. store staff).
+STATEMENTS: dict[str, tuple[tuple, ...]] = {
     "assault": (
         (C, "When {subj} ({sname}) brought my groceries {when} I mentioned an item was missing and he got in my face, "
             "said he knows where I live now and I'd better watch myself. He slammed my door on the way out."),
@@ -181,8 +187,8 @@ STATEMENTS: dict[str, tuple[tuple[PartyRole | None, str], ...]] = {
         (C, "{subj} called me a racial slur when I asked him to bring the bags to the door. I can repeat the word to an agent if needed."),
         (C, "{subj} saw my hijab and said he doesn't deliver to 'people like you', then left my order on the sidewalk."),
         (S, "The customer refused to take the order from me and said he doesn't want 'foreigners' touching his food. "
-            "He used a slur in the chat too."),
-        (S, "{subj} mocked my accent and told the other staff to 'make this one wait'. I waited 40 minutes while others were served."),
+            "He used a slur in the chat too.", C),
+        (S, "{subj} mocked my accent and told the other staff to 'make this one wait'. I waited 40 minutes while others were served.", R),
     ),
     "alcohol_violation": (
         (C, "My son is 16 and {subj} handed him a case of beer without checking any ID. I found it in his room."),
@@ -267,7 +273,7 @@ STATEMENTS: dict[str, tuple[tuple[PartyRole | None, str], ...]] = {
         (R, "We are seeing the same first-order promo redeemed by many new accounts going to one address."),
         (R, "One customer account seems to create referral accounts that order once each, all to the same apartment. We think it's one person."),
         (R, "Our store manager noticed the same card paying for orders from six new accounts this week, each using the welcome code."),
-        (R, "We keep getting orders with the maximum promo discount to {street}, always a different account name but the same phone."),
+        (R, "We keep getting orders with the maximum promo discount to one building on {street}, always a different account name but the same phone."),
     ),
     "theft_pattern": (
         (R, "Orders picked by this shopper at our store keep coming back with items missing that were paid for, mostly {item}."),
@@ -289,7 +295,7 @@ STATEMENTS: dict[str, tuple[tuple[PartyRole | None, str], ...]] = {
         (C, "I asked {subj} politely to be careful with the eggs and he laughed at me and said 'not my problem'."),
         (S, "The customer kept sending me messages in all caps calling me slow and stupid."),
         (S, "{subj} slammed the door in my face and yelled that I was useless, all because the {item} was substituted."),
-        (S, "The staff at {store} ignored me for 20 minutes at the pickup counter and were rude when I asked for help."),
+        (S, "The staff at {store} ignored me for 20 minutes at the pickup counter and were rude when I asked for help.", R),
     ),
     "missing_item": (
         (C, "My order {order} arrived without the {item} and I was charged for it."),
