@@ -20,6 +20,10 @@ Ids:
   a case's party ids depend only on its number: ``generate_one(case_no=N)`` for a
   live incident never collides with seeded data as long as ``N > cases``;
 - enforcements: UUID text drawn from the chunk's generator.
+
+Cost: pure Python, ~300 us per case on the 2-core reference machine, i.e. about
+30-35 s and ~150 MB peak RSS for 100,000 cases / ~1,040,000 events (records are
+assembled without re-validation, see ``VALIDATE``).
 """
 
 from __future__ import annotations
@@ -245,26 +249,30 @@ def display_name(p: PartyRecord) -> str:
 
 VALIDATE = False
 _setattr = object.__setattr__
-_FIELDS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}
+_FIELDS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
 
 
-def _spec(cls: type) -> tuple[tuple[str, Any, Any], ...]:
+def _spec(cls: type) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
+    """(defaults in field order, fields with a default factory) of a record class."""
     spec = _FIELDS.get(cls)
     if spec is None:
-        spec = tuple((name, f.default, f.default_factory) for name, f in cls.model_fields.items())
-        _FIELDS[cls] = spec
+        template = {name: f.default for name, f in cls.model_fields.items()}
+        factories = tuple(
+            (name, f.default_factory) for name, f in cls.model_fields.items() if f.default_factory is not None
+        )
+        spec = _FIELDS[cls] = (template, factories)
     return spec
 
 
 def _mk(cls: type[_M], **values: Any) -> _M:
     if VALIDATE:
         return cls(**values)
-    d = {}
-    for name, default, factory in _spec(cls):
-        if name in values:
-            d[name] = values[name]
-        else:
-            d[name] = factory() if factory is not None else default
+    template, factories = _spec(cls)
+    d = template.copy()  # keeps the declared field order
+    d.update(values)
+    for name, factory in factories:
+        if name not in values:
+            d[name] = factory()
     obj = cls.__new__(cls)  # type: ignore[call-overload]
     _setattr(obj, "__dict__", d)
     _setattr(obj, "__pydantic_fields_set__", set(values))
