@@ -60,6 +60,10 @@ def _fmt_time(dt) -> str:
     return dt.strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
+# timeline kinds that carry what a party told us
+INBOUND_KINDS = frozenset({"report", "message_in"})
+
+
 class CaseScreen(BaseScreen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="case.back"),
@@ -291,10 +295,13 @@ class CaseScreen(BaseScreen):
             t.append("\n\n")
         for ev in d.timeline:  # oldest first
             t.append(_fmt_time(ev.at), style="dim")
-            if ev.internal:
+            if ev.kind in INBOUND_KINDS:
+                # what a party told us: neither our internal note nor our public reply
+                t.append(" INBOUND  ", style="bold black on dark_khaki")
+            elif ev.internal:
                 t.append(" INTERNAL ", style="bold black on grey62")
             else:
-                t.append(" PUBLIC ", style="bold white on blue")
+                t.append(" PUBLIC   ", style="bold white on blue")
             t.append(f" {ev.kind} ", style="bold")
             if ev.pending:
                 t.append("↑pending ", style="bold yellow")
@@ -463,9 +470,11 @@ class CaseScreen(BaseScreen):
         if not d.parties:
             self.notify("This case has no parties to act on", severity="warning")
             return
+        # default to the subject of the case, never the reporter
+        target = next((p for p in d.parties if p.involvement.value == "subject"), d.parties[0])
         fields = [
             FieldSpec("party", "Party", "select", options=[(self._party_label(p), p.id) for p in d.parties],
-                      required=True, value=d.parties[0].id),
+                      required=True, value=target.id),
             FieldSpec("level", "Level", "select",
                       options=[(f"{lv.label} {lv.title}", int(lv)) for lv in EnforcementLevel], required=True),
             FieldSpec("rule", "Policy rule", required=True, placeholder="e.g. CG-4.2 harassment"),
