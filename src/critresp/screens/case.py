@@ -229,8 +229,9 @@ class CaseScreen(BaseScreen):
                 t.append(f"  {label}: ", style="dim")
                 clear = self.revealed.get((p.id, field.value))
                 if clear is not None:
+                    t.append(" revealed - audited ", style="bold black on yellow")
+                    t.append("\n    ")
                     t.append_text(safe(clear, "bold", single_line=True, limit=80))
-                    t.append("  revealed - audited", style="bold black on yellow")
                 else:
                     t.append_text(safe(getattr(p, attr), single_line=True, limit=80))
                 t.append("\n")
