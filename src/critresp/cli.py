@@ -449,7 +449,7 @@ def _server_settings(settings, args, *, demo: bool = False):
 
 
 def cmd_serve(settings, args: argparse.Namespace) -> int:
-    from .server.app import run_server
+    from .server.runner import run_server
 
     ss = _server_settings(settings, args, demo=args.demo)
     ss.ensure_dirs()

@@ -80,3 +80,41 @@ def test_config_command_prints_path(critresp_bin: Path, tmp_path: Path) -> None:
     assert str(cfg) in res.stdout
     example = run(critresp_bin, "config", "--example")
     assert "[keymap]" in example.stdout
+
+
+def test_serve_starts_the_reference_server(critresp_bin: Path, tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "CRITRESP_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        [str(critresp_bin), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        ok = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ok = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json().get("ok") is True
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                break
+            time.sleep(0.2)  # polling a condition (the server answering), not a fixed wait
+        assert ok, proc.stderr.read() if proc.poll() is not None else "server never answered"
+        token = run(
+            critresp_bin, "admin", "create-token", "--id", "A-9", "--name", "Test Person", env={"CRITRESP_DATA_DIR": str(tmp_path / "data")}
+        )
+        assert token.returncode == 0, token.stderr
+        tok = token.stdout.strip()
+        me = httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {tok}"}, timeout=5)
+        assert me.status_code == 200 and me.json()["name"] == "Test Person"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

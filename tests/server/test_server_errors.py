@@ -205,3 +205,27 @@ def test_junk_never_produces_a_5xx(env: Env) -> None:
         for content in (b"", b"null", b"[]", b"{}", b'{"a":' * 2000, "\ud800".encode("utf-8", "surrogatepass")):
             r = env.client.post(path, headers={**h, "content-type": "application/json"}, content=content)
             assert 400 <= r.status_code < 500, (path, content[:20], r.status_code)
+
+
+def test_hostile_cursor_and_dates_answer_4xx_not_5xx(env) -> None:
+    import base64
+
+    epoch_cursor = env.client.get("/api/v1/pull", headers=env.h("A1")).json()["cursor"]
+    raw = base64.urlsafe_b64decode(epoch_cursor + "=" * (-len(epoch_cursor) % 4)).decode()
+    version, epoch = raw.split("|")[:2]
+    for seq in (str(10**30), "-1"):
+        bad = base64.urlsafe_b64encode(f"{version}|{epoch}|{seq}|0|".encode()).decode().rstrip("=")
+        r = env.client.get("/api/v1/pull", headers=env.h("A1"), params={"cursor": bad})
+        assert r.status_code == 400, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+    for when in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        m = {"kind": "claim", "case_id": "CR-1", "mutation_id": "8f0c7a3e-4a43-4f6e-9d55-0c0a3f9d7e11", "created_at": when}
+        r = env.client.post(
+            "/api/v1/push", headers=env.h("A1"), json={"client_id": "c", "mutations": [{"seq": 1, "mutation": m}]}
+        )
+        assert r.status_code == 422, r.text
+    nul = {"kind": "claim", "case_id": "CR-\u0000", "mutation_id": "8f0c7a3e-4a43-4f6e-9d55-0c0a3f9d7e12"}
+    r = env.client.post(
+        "/api/v1/push", headers=env.h("A1"), json={"client_id": "c\u0000", "mutations": [{"seq": 1, "mutation": nul}]}
+    )
+    assert r.status_code == 422

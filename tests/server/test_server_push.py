@@ -196,3 +196,55 @@ def test_merge_needs_an_existing_target_and_marks_both_cases(env: Env) -> None:
 def test_me_reports_the_tokens_associate(env: Env) -> None:
     r = env.client.get("/api/v1/me", headers=env.h("L2"))
     assert r.json() == {"id": "L2", "name": "Kim Novak", "role": AssociateRole.LEAD.value}
+
+
+def _subject(env: Env, case_id: str) -> str:
+    recs, _ = env.pull_all("A1")
+    return next(
+        cp["party_id"] for cp in recs["case_parties"] if cp["case_id"] == case_id and cp["involvement"] == "subject"
+    )
+
+
+def _party_status(env: Env, party_id: str) -> str:
+    recs, _ = env.pull_all("A1")
+    return [p for p in recs["parties"] if p["id"] == party_id][-1]["account_status"]
+
+
+def test_a_lower_action_on_another_case_never_lifts_an_approved_deactivation(env: Env) -> None:
+    a = env.intake()
+    p1 = _subject(env, a["id"])
+    l4 = mutation("propose_enforcement", a["id"], party_id=p1, level=4, rule="CG-1.2", reason="threats")
+    l4["enforcement_id"] = str(uuid.uuid4())
+    assert env.push("A1", l4)[0]["status"] == "applied"
+    assert env.push("L1", mutation("decide_enforcement", a["id"], enforcement_id=l4["enforcement_id"], approve=True))[0][
+        "status"
+    ] == "applied"
+    assert _party_status(env, p1) == "deactivated"
+
+    # the same person on a second case: an associate applies an L2 and then reverses it
+    b = env.intake(subject={"id": p1})
+    assert _subject(env, b["id"]) == p1
+    l2 = mutation("propose_enforcement", b["id"], party_id=p1, level=2, rule="CG-3", reason="chat", restriction="chat off")
+    l2["enforcement_id"] = str(uuid.uuid4())
+    assert env.push("A2", l2, client_id="c2")[0]["status"] == "applied"
+    assert _party_status(env, p1) == "deactivated"  # not downgraded to restricted
+    rev = mutation("reverse_enforcement", b["id"], enforcement_id=l2["enforcement_id"], reason="mistake")
+    assert env.push("A2", rev, client_id="c2", start=2)[0]["status"] == "applied"
+    assert _party_status(env, p1) == "deactivated"  # still: the L4 on case A is in force
+
+
+def test_a_proposal_cannot_reuse_another_cases_enforcement_id(env: Env) -> None:
+    a = env.intake()
+    p1 = _subject(env, a["id"])
+    l3 = mutation("propose_enforcement", a["id"], party_id=p1, level=3, rule="R", reason="suspend")
+    eid = l3["enforcement_id"] = str(uuid.uuid4())
+    assert env.push("A1", l3)[0]["status"] == "applied"
+    b = env.intake()
+    p2 = _subject(env, b["id"])
+    hijack = mutation("propose_enforcement", b["id"], party_id=p2, level=0, rule="R", reason="monitor")
+    hijack["enforcement_id"] = eid
+    res = env.push("A2", hijack, client_id="c2")[0]
+    assert res["status"] == "rejected" and res["code"] == "invalid"
+    recs, _ = env.pull_all("A1")
+    enf = [e for e in recs["enforcements"] if e["id"] == eid][-1]
+    assert (enf["case_id"], enf["party_id"], enf["level"], enf["status"]) == (a["id"], p1, 3, "active")

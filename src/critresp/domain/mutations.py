@@ -35,12 +35,23 @@ class _Base(BaseModel):
     # when the associate did it (their clock); the server orders by arrival
     created_at: datetime = Field(default_factory=utcnow)
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, v: object) -> object:
+        # NUL is never meaningful in text and some databases (PostgreSQL) refuse it
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("text must not contain NUL characters")
+        return v
+
     @field_validator("created_at")
     @classmethod
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             v = v.replace(tzinfo=timezone.utc)
-        return v.astimezone(timezone.utc)
+        try:
+            return v.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValueError("date is out of range") from None
 
 
 class Claim(_Base):

@@ -32,7 +32,10 @@ def _aware(v: datetime | None) -> datetime | None:
         return None
     if v.tzinfo is None:
         return v.replace(tzinfo=timezone.utc)
-    return v.astimezone(timezone.utc)
+    try:
+        return v.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("date is out of range") from None
 
 
 class _Rec(BaseModel):

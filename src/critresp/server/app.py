@@ -55,7 +55,7 @@ class PushItem(BaseModel):
 
 class PushRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    client_id: str = Field(min_length=1, max_length=128)
+    client_id: str = Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")
     mutations: list[PushItem] = Field(max_length=MAX_PUSH)
 
 

@@ -169,7 +169,7 @@ events = _entity("events", Column("case_id", String(ID), nullable=False, index=T
 enforcements = _entity(
     "enforcements",
     Column("case_id", String(ID), nullable=False, index=True),
-    Column("party_id", String(ID), nullable=False),
+    Column("party_id", String(ID), nullable=False, index=True),
     Column("status", String(32), nullable=False),
 )
 macros = _entity("macros")

@@ -166,8 +166,10 @@ def decode_cursor(epoch: str, cursor: str | None) -> Position:
         if version != CURSOR_VERSION:
             raise ValueError("version")
         pos = Position(int(seq), int(kind), entity_id)
-        if pos.seq < 0 or pos.kind < 0:
-            raise ValueError("negative")
+        if not (0 <= pos.seq < 2**63 and 0 <= pos.kind < 2**15):
+            raise ValueError("out of range")
+        if len(entity_id) > 64 or any(ord(ch) < 32 for ch in entity_id):
+            raise ValueError("entity id")
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise ProblemError(400, "Invalid cursor", "The cursor is not one this server issued", "invalid-cursor") from None
     if cur_epoch != epoch:
@@ -273,6 +275,11 @@ _SEL_CASE_PARTIES = (
 _SEL_CASE_ENFS = (
     select(D.enforcements.c.doc).where(D.enforcements.c.case_id == bindparam("cid")).order_by(D.enforcements.c.id)
 )
+_SEL_PARTY_ENFS = (
+    select(D.enforcements.c.doc).where(D.enforcements.c.party_id == bindparam("pid")).order_by(D.enforcements.c.id)
+)
+_SEL_ENF_ID = select(D.enforcements.c.case_id).where(D.enforcements.c.id == bindparam("eid"))
+_SEVERITY = {"active": 0, "restricted": 1, "suspended": 2, "deactivated": 3}
 _INS_AUDIT = insert(D.audit_log)
 
 _CL = D.change_log.c
@@ -434,6 +441,10 @@ class ServerCore:
             target = tx.conn.execute(_SEL_CASE, {"id": m.into_case_id}).first()
             if target is None:
                 return Rejected(NOT_FOUND, f"No case {m.into_case_id[:64]} to merge into")
+        if isinstance(m, mu.ProposeEnforcement):
+            # enforcement ids are global: a proposal must never overwrite another case's enforcement
+            if tx.conn.execute(_SEL_ENF_ID, {"eid": str(m.enforcement_id)}).first() is not None:
+                return Rejected(INVALID, "This enforcement id is already in use")
         _, state = loaded
         return rules.decide(state, m, actor, now, lease=self.lease)
 
@@ -519,12 +530,25 @@ class ServerCore:
                 )
             tx.put_many(Kind.ENFORCEMENT, items)
 
-        for party_id, status in d.party_updates:
+        # A party's account status follows every enforcement in effect on it, across ALL
+        # cases (the rules only see this case): an L2 here must never lift an L4 from
+        # another case, and reversing one case's action must not clear another's.
+        lowering = isinstance(m, (mu.ReverseEnforcement, mu.DecideEnforcement))
+        touched = dict.fromkeys([pid for pid, _ in d.party_updates] + [e.party_id for e in d.enforcements])
+        for party_id in touched:
             row = conn.execute(_SEL_PARTY, {"id": party_id}).first()
             if row is None:
                 continue
             doc = json.loads(row.doc)
-            if doc.get("account_status") == status:
+            all_enfs = tuple(
+                _enf_state(EnforcementRecord.model_validate_json(r[0]))
+                for r in conn.execute(_SEL_PARTY_ENFS, {"pid": party_id})
+            )
+            status = rules.party_account_status(all_enfs, party_id)
+            current = doc.get("account_status", "active")
+            if not lowering and _SEVERITY.get(current, 0) > _SEVERITY.get(status, 0):
+                status = current  # e.g. a status set outside this system: only a reversal lowers it
+            if current == status:
                 continue
             doc["account_status"] = status
             tx.put(Kind.PARTY, party_id, doc, exists=True, role=doc["role"], account_status=status)
