@@ -349,3 +349,21 @@ def test_empty_body_and_missing_subject_block():
 def test_rendered_macro_passes_checks():
     d = render(MACRO, Channel.EMAIL, ctx())
     assert not blocking(check_draft(d.body, d.channel, subject=d.subject, reporter_terms=("Zed",)))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{{ ("%0500000d" % 1) | length }}',
+        '{{ "%s%s" % ("a", "b") }}',
+        '{{ "ab".replace("", "x") }}',
+        '{{ ",".join(["a", "b"]) }}',
+        '{{ "ab" | replace("a", "b") }}',
+        '{{ ["a"] | join(",") }}',
+    ],
+)
+def test_sandbox_refuses_text_multipliers(source: str) -> None:
+    from critresp.domain.macros import render_text
+
+    with pytest.raises(MacroError):
+        render_text(source, {})

@@ -155,12 +155,15 @@ def _finalize(value: Any) -> Any:
 # an argument (center, indent, wordwrap, format, batch, slice, ...) and anything
 # that reaches outside the template (attr, map/select with attribute, xmlattr).
 _ALLOWED_FILTERS = (
-    "default", "d", "upper", "lower", "title", "capitalize", "trim", "replace",
-    "length", "count", "first", "last", "join", "int", "string", "abs", "round",
+    "default", "d", "upper", "lower", "title", "capitalize", "trim",
+    "length", "count", "first", "last", "int", "string", "abs", "round",
     "truncate", "striptags", "wordcount", "list", "sort", "unique", "reverse",
 )
 # str methods that would build text of an argument-given size.
-_SIZE_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map"})
+# replace / join multiply their inputs (e.g. "ab".replace("", 10k chars) -> 30k; 10k x 10k ...).
+_SIZE_METHODS = frozenset(
+    {"center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "replace", "join"}
+)
 _MAX_SEQUENCE = 10_000  # longest string / list a `*` may build
 _MAX_EXPONENT = 64
 _MAX_BITS = 4096
@@ -168,9 +171,14 @@ MAX_OUTPUT = 100_000  # characters of rendered text
 
 
 class _Env(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            # printf-style formatting builds text of an argument-given size ("%0999999999d" % 1)
+            if isinstance(left, (str, bytes)):
+                raise MacroError("Macro may not use % formatting")
+            return left % right
         if operator == "**":
             if isinstance(right, (int, float)) and isinstance(left, (int, float)):
                 base_bits = abs(int(left)).bit_length()
