@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Mapping
 from uuid import UUID
 
+from ..domain import pii as _pii
 from ..domain import sla
 from ..domain.records import CaseRecord, EnforcementRecord, PartyRecord
 from ..domain.state import Actor, CaseState, EnforcementState
@@ -228,35 +229,11 @@ def party_identifiers(p: PartyRecord) -> list[dict[str, str]]:
 # ----------------------------------------------------------------------- masking
 
 
-def display_name(first: str, last: str) -> str:
-    first = (first or "").strip()
-    last = (last or "").strip()
-    if last:
-        return f"{first} {last[0]}.".strip()
-    return first
-
-
-def mask_email(v: str) -> str:
-    if not v:
-        return ""
-    local, at, domain = v.partition("@")
-    if not at:
-        return "***"
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_phone(v: str) -> str:
-    d = _DIGITS.sub("", v or "")
-    if not d:
-        return ""
-    return "***-***-" + d[-2:] if len(d) >= 4 else "***"
-
-
-def mask_address(v: str) -> str:
-    if not v:
-        return ""
-    _, comma, tail = v.rpartition(",")
-    return f"***, {tail.strip()}" if comma and tail.strip() else "***"
+# One masking policy, defined in the domain (critresp.domain.pii).
+display_name = _pii.display_name
+mask_email = _pii.mask_email
+mask_phone = _pii.mask_phone
+mask_address = _pii.mask_address
 
 
 def ms_or_none(v: int | None) -> datetime | None:
