@@ -340,6 +340,14 @@ def test_escalate():
     assert r.case.status is CaseStatus.ESCALATED and r.case.escalated_to == "emergency_services"
 
 
+def test_escalate_keeps_a_case_waiting_for_four_eyes_in_pending_approval():
+    pending = enf(EnforcementLevel.L4, EnforcementStatus.PROPOSED)
+    c = held_by(ANA, status=CaseStatus.PENDING_APPROVAL, enforcements=(pending,))
+    r = applied(decide(c, m(mu.Escalate, to="lead", reason="needs a lead now"), ANA, NOW))
+    assert r.case.status is CaseStatus.PENDING_APPROVAL and r.case.escalated_to == "lead"
+    assert any(e.kind == "escalated" for e in r.events)
+
+
 def test_merge_resolves_as_duplicate_not_into_itself():
     rejected(decide(held_by(ANA), m(mu.Merge, into_case_id=CASE), ANA, NOW), state.INVALID)
     r = applied(decide(held_by(ANA), m(mu.Merge, into_case_id="CR-000002"), ANA, NOW))

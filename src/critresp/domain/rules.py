@@ -508,7 +508,10 @@ def _reverse(ctx: _Ctx, m: mu.ReverseEnforcement) -> Applied:
 
 
 def _escalate(ctx: _Ctx, m: mu.Escalate) -> Applied:
-    ctx.case = ctx.case.with_(status=CaseStatus.ESCALATED, escalated_to=m.to)
+    # a case waiting for a lead's four-eyes decision stays in PENDING_APPROVAL (the
+    # leads' view); the escalation is recorded in escalated_to and the timeline
+    status = CaseStatus.PENDING_APPROVAL if pending_enforcements(ctx.case) else CaseStatus.ESCALATED
+    ctx.case = ctx.case.with_(status=status, escalated_to=m.to)
     to = m.to.replace("_", " ")
     ctx.events.append(_ev("escalated", f"Escalated to {to}: {m.reason}", body=m.reason, to=m.to))
     return ctx.applied(f"escalated to {m.to}")
