@@ -307,3 +307,48 @@ def test_run_once_from_one_thread_while_another_long_polls(world):
     assert detail.pending == 0
     assert sorted(e.id for e in detail.timeline) == sorted(server_event_ids(world["srv"].runtime, "CR-0006"))
     assert sum(1 for e in detail.timeline if e.kind == "note") == 3
+
+
+def test_a_recreated_server_database_replaces_stale_local_state(tmp_path):
+    """After a cursor reset the new server's state wins even though its versions are lower."""
+    from critresp.domain.mutations import Resolve
+    from critresp.domain.taxonomy import ResolutionCode
+    from critresp.sync.client import ApiClient
+    from critresp.sync.engine import SyncEngine
+    from critresp.domain.clock import SystemClock
+    from e2e import open_store
+
+    srv1, settings1 = start_server(tmp_path / "s1")
+    store = open_store(tmp_path / "client")
+    store.set_identity(ANA)
+    try:
+        srv1.runtime.core.import_dataset(seed_dataset(3, now_utc()))
+        tokens1 = make_tokens(settings1)
+        e1 = SyncEngine(store, ApiClient(srv1.url, lambda: tokens1[ANA.id]), SystemClock())
+        assert e1.run_once().ok
+        case_id = sorted(server_cases(srv1.url, tokens1[ANA.id]))[0]
+        # many changes on the old server push the case's version well above the new server's
+        for i in range(15):
+            assert store.apply(ANA, AddNote(case_id=case_id, body=f"note {i}")).ok
+        assert store.apply(ANA, Resolve(case_id=case_id, code=ResolutionCode.NO_VIOLATION)).ok
+        assert e1.run_once().ok
+        assert store.case_detail(case_id).status.value == "resolved"
+        e1.close()
+    finally:
+        srv1.stop()
+
+    srv2, settings2 = start_server(tmp_path / "s2")
+    try:
+        srv2.runtime.core.import_dataset(seed_dataset(3, now_utc()))  # same ids, fresh (open) state
+        tokens2 = make_tokens(settings2)
+        e2 = SyncEngine(store, ApiClient(srv2.url, lambda: tokens2[ANA.id]), SystemClock())
+        report = e2.run_once()
+        assert report.ok, report.error
+        assert report.new_t0_case_ids == ()  # the reset backlog rings no bell
+        fresh = server_cases(srv2.url, tokens2[ANA.id])[case_id]
+        assert store.case_detail(case_id).status.value == fresh.status.value != "resolved"
+        assert store.sync_status().pending == 0
+        e2.close()
+    finally:
+        srv2.stop()
+        store.close()

@@ -870,8 +870,16 @@ class Store:
             return conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
 
     @_guard
-    def apply_pull(self, changes: Dataset, cursor: str) -> PullApplied:
+    def apply_pull(self, changes: Dataset, cursor: str, *, reset: bool = False) -> PullApplied:
+        """``reset=True``: the first page after the server's change log was recreated
+        (cursor-reset). In the same transaction every synced row's version drops to 0,
+        so the new server's (lower) versions win, and acknowledged mutations are settled
+        (the new server's state is the base from now on)."""
         with write_tx(self._engine) as conn:
+            if reset:
+                for table in ("associate", "party", "orders", "cases", "case_party", "timeline", "enforcement", "macro"):
+                    conn.exec_driver_sql(f"UPDATE {table} SET version = 0")  # noqa: S608 - fixed names
+                conn.exec_driver_sql("UPDATE outbox SET settled = 1 WHERE state = 'acked'")
             t0 = [c.id for c in changes.cases if c.tier == Tier.T0 and c.status is not CaseStatus.RESOLVED]
             known: set[str] = set()
             for i in range(0, len(t0), _CHUNK):

@@ -224,6 +224,7 @@ class SyncEngine:
         got_any = False
         first = True
         reset = False
+        resetting = False  # the next applied page is the first after a cursor reset
         while not self._closed:
             cursor = self.store.get_cursor()
             asked = None if reset else cursor
@@ -234,6 +235,7 @@ class SyncEngine:
                     # the server's database was recreated: pull everything again
                     log.warning("server reset the change log; pulling from the start")
                     reset = True
+                    resetting = True
                     continue
                 raise
             first = False
@@ -242,8 +244,12 @@ class SyncEngine:
                 if self.store.get_cursor() != cursor:
                     # another thread applied newer pages meanwhile: drop ours, re-pull
                     continue
-                applied = self.store.apply_pull(page.changes, page.cursor)
-            acc.add_pull(applied, initial=cursor is None)
+                if resetting:
+                    applied = self.store.apply_pull(page.changes, page.cursor, reset=True)
+                else:
+                    applied = self.store.apply_pull(page.changes, page.cursor)
+            acc.add_pull(applied, initial=cursor is None or resetting)
+            resetting = False
             if getattr(applied, "records", 0):
                 got_any = True
             if not page.has_more:
