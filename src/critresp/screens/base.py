@@ -5,9 +5,12 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+
+from ..widgets.safe import markup_escape, one_line
 
 if TYPE_CHECKING:
     from ..app import CritrespApp
@@ -21,16 +24,36 @@ class ScreenActionsProvider(Provider):
         getter = getattr(screen, "palette_commands", None)
         return list(getter()) if getter is not None else []
 
+    # Titles and help strings can carry untrusted text (saved-view names, search
+    # text): the prompt is passed as literal rich Text, and the help -- which the
+    # palette always parses as markup -- is escaped.
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            plain = one_line(title, 200)
+            yield DiscoveryHit(Text(plain), callback, text=plain, help=markup_escape(help_text, limit=200) or None)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._commands():
-            score = matcher.match(title)
+            plain = one_line(title, 200)
+            score = matcher.match(plain)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
+                yield Hit(score, _highlight(matcher, plain), callback, text=plain,
+                          help=markup_escape(help_text, limit=200) or None)
+
+
+def _highlight(matcher: object, candidate: str) -> Text:
+    """Like ``Matcher.highlight`` (which parses the candidate as markup), but literal."""
+    text = Text(candidate)
+    try:
+        score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - highlighting is cosmetic
+        return text
+    if score:
+        for offset in offsets:
+            if 0 <= offset < len(candidate) and not candidate[offset].isspace():
+                text.stylize("bold reverse", offset, offset + 1)
+    return text
 
 
 class BaseScreen(Screen):

@@ -379,8 +379,11 @@ class CaseScreen(BaseScreen):
     def _now(self):
         return self.capp.clock.now()
 
-    def _party_label(self, p: PartyView) -> str:
-        return f"{one_line(p.display_name, 40)} ({p.role.value}, {p.involvement.value})"
+    def _party_label(self, p: PartyView) -> Text:
+        """Literal rich Text: party names are untrusted and a str label would be parsed as markup."""
+        t = safe(p.display_name, single_line=True, limit=40)
+        t.append(f" ({p.role.value}, {p.involvement.value})")
+        return t
 
     @work(thread=True, group="apply", exit_on_error=False)
     def apply(self, mutation: Any) -> None:
@@ -494,11 +497,12 @@ class CaseScreen(BaseScreen):
     def enforcement_summary(self, d: CaseDetail, vals: dict) -> Text:
         level = EnforcementLevel(vals["level"])
         party = next((p for p in d.parties if p.id == vals["party"]), None)
-        who = self._party_label(party) if party else vals["party"]
+        who = self._party_label(party) if party else safe(vals["party"], single_line=True)
+        who.stylize("bold")
         t = Text()
         t.append(f"{level.label} {level.title}", style="bold")
         t.append(" on ")
-        t.append(who, style="bold")
+        t.append_text(who)
         t.append(f"\nRule: {one_line(vals['rule'], 200)}\nReason: {one_line(vals['reason'], 400)}\n")
         if vals.get("restriction"):
             t.append(f"Restriction: {one_line(vals['restriction'], 200)}\n")
@@ -551,8 +555,13 @@ class CaseScreen(BaseScreen):
             self.notify("Only a lead can approve or decline", severity="warning")
             return
         verb = "Approve" if approve else "Decline"
-        options = [(str(e.id), f"{e.level.label} {e.level.title} on {one_line(e.party_name, 30)} "
-                               f"[{e.status.value}] by {one_line(e.requested_by_name, 30)}") for e in pending]
+        options: list[tuple[str, Text]] = []
+        for e in pending:
+            label = Text(f"{e.level.label} {e.level.title} on ")
+            label.append_text(safe(e.party_name, single_line=True, limit=30))
+            label.append(f" [{e.status.value}] by ")
+            label.append_text(safe(e.requested_by_name, single_line=True, limit=30))
+            options.append((str(e.id), label))
 
         def picked(eid: str | None) -> None:
             if eid is None:
@@ -631,7 +640,10 @@ class CaseScreen(BaseScreen):
             for field, attr, label in MASKED_FIELDS:
                 if (p.id, field.value) in self.revealed:
                     continue
-                options.append(((p.id, field.value), f"{self._party_label(p)}  {label}: {one_line(getattr(p, attr), 40)}"))
+                option = self._party_label(p)
+                option.append(f"  {label}: ")
+                option.append_text(safe(getattr(p, attr), single_line=True, limit=40))
+                options.append(((p.id, field.value), option))
         if not options:
             self.notify("Nothing left to reveal")
             return

@@ -59,8 +59,9 @@ class HelpScreen(BaseScreen):
         for section, bindings in binding_sections():
             first = True
             for b in bindings:
-                table.add_row(section if first else "", self.effective_key(b), Text(b.description or b.action),
-                              b.id or "")
+                # every cell literal: keys come from the user's keymap file
+                table.add_row(Text(section if first else ""), Text(self.effective_key(b)),
+                              Text(b.description or b.action), Text(b.id or ""))
                 first = False
         return table
 

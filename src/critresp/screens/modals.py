@@ -17,6 +17,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+def _literal(label: "str | Text") -> Text:
+    """Widgets parse a str label as markup; every label here is shown literally."""
+    return label if isinstance(label, Text) else Text(str(label))
+
+
 MODAL_CSS = """
 .dialog {
     width: 90;
@@ -54,8 +59,8 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Static(self._title, classes="dialog-title")
-            yield Static(self._body, id="confirm-body")
+            yield Static(_literal(self._title), classes="dialog-title")
+            yield Static(_literal(self._body), id="confirm-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (Esc)", id="cancel")
                 yield Button(f"{self._confirm_label} (y)", id="ok", variant="error" if self._danger else "primary")
@@ -80,7 +85,7 @@ class PickerModal(ModalScreen[Any]):
     DEFAULT_CSS = "PickerModal { align: center middle; } PickerModal OptionList { height: auto; max-height: 24; }" + MODAL_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
 
-    def __init__(self, title: str, options: Sequence[tuple[Any, str | Text]], *, current: Any = None) -> None:
+    def __init__(self, title: str | Text, options: Sequence[tuple[Any, str | Text]], *, current: Any = None) -> None:
         super().__init__()
         self._title = title
         self._values = [v for v, _ in options]
@@ -89,8 +94,8 @@ class PickerModal(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self._title, classes="dialog-title")
-            yield OptionList(*[Option(label, id=str(i)) for i, label in enumerate(self._labels)], id="picker")
+            yield Static(_literal(self._title), classes="dialog-title")
+            yield OptionList(*[Option(_literal(label), id=str(i)) for i, label in enumerate(self._labels)], id="picker")
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
@@ -113,7 +118,7 @@ class FieldSpec:
     name: str
     label: str
     kind: Literal["input", "text", "select", "check", "int"] = "input"
-    options: Sequence[tuple[str, Any]] = ()  # (label, value) for select
+    options: Sequence[tuple[str | Text, Any]] = ()  # (label, value) for select; labels shown literally
     required: bool = False
     value: Any = None
     placeholder: str = ""
@@ -138,11 +143,11 @@ class FormModal(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Static(self._title, classes="dialog-title")
+            yield Static(_literal(self._title), classes="dialog-title")
             for f in self._fields:
                 label = f.label + (" *" if f.required else "")
                 if f.kind != "check":
-                    yield Label(label, classes="field-label")
+                    yield Label(_literal(label), classes="field-label")
                 wid = f"f-{f.name}"
                 if f.kind in ("input", "int"):
                     yield Input(
@@ -155,13 +160,13 @@ class FormModal(ModalScreen[dict[str, Any] | None]):
                     yield TextArea("" if f.value is None else str(f.value), id=wid, soft_wrap=True)
                 elif f.kind == "select":
                     yield Select(
-                        list(f.options),
+                        [(_literal(opt_label), opt_value) for opt_label, opt_value in f.options],
                         value=f.value if f.value is not None else Select.NULL,
                         allow_blank=not f.required or f.value is None,
                         id=wid,
                     )
                 elif f.kind == "check":
-                    yield Checkbox(label, value=bool(f.value), id=wid)
+                    yield Checkbox(_literal(label), value=bool(f.value), id=wid)
                 if f.help:
                     yield Static(Text(f.help, style="dim"))
             yield Static("", classes="form-error", id="form-error")

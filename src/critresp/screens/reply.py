@@ -147,8 +147,11 @@ class ReplyScreen(BaseScreen):
     def is_public(self) -> bool:
         return self.channel.is_public
 
-    def _party_label(self, p: PartyView) -> str:
-        return f"{one_line(p.display_name, 30)} ({p.role.value}, {p.involvement.value})"
+    def _party_label(self, p: PartyView) -> Text:
+        """Literal rich Text: party names are untrusted and a str label would be parsed as markup."""
+        t = safe(p.display_name, single_line=True, limit=30)
+        t.append(f" ({p.role.value}, {p.involvement.value})")
+        return t
 
     def describe_target(self) -> str:
         """The big label: 'PUBLIC REPLY to Dana R. (customer) by SMS' or the internal one."""

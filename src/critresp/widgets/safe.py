@@ -33,6 +33,14 @@ def safe(value: object, style: str = "", *, single_line: bool = False, limit: in
     return Text(s, style=style, no_wrap=single_line, end="")
 
 
+def markup_escape(value: object, *, single_line: bool = True, limit: int | None = None) -> str:
+    """Cleaned untrusted text for the few Textual APIs that only take a markup *string*
+    (e.g. command-palette help). Escaping every ``[`` makes Textual's markup parser show
+    the text literally (``textual.markup.escape`` misses ``[$var]`` and ``[ x]``)."""
+    s = one_line(value, limit) if single_line else clean(value)
+    return s.replace("[", "\\[")
+
+
 BREACH_STYLES = {"breached": "bold reverse red", "near": "bold yellow", "ok": ""}
 
 
