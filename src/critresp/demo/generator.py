@@ -108,6 +108,8 @@ _M = TypeVar("_M")
 # --------------------------------------------------------------------- ids
 
 
+CLAIM_LEASE = timedelta(hours=4)  # same as domain.rules.DEFAULT_LEASE
+
 def case_id(n: int) -> str:
     return f"CR-{n:07d}"
 
@@ -1044,6 +1046,8 @@ def _make_case(
             resolution_code=resolution,
             assignee_id=aid,
             assignee_name=aname,
+            # a claim is a lease: it lapses 4 h after the holder's last activity
+            claim_expires_at=(updated_at + CLAIM_LEASE) if aid and status is not CaseStatus.RESOLVED else None,
             merged_into=merged_into,
             escalated_to=escalated_to,
             order_id=oid,
