@@ -1,0 +1,1 @@
+"""critresp benchmark suite (``python -m bench.run``); see docs/performance.md."""

@@ -1,0 +1,305 @@
+"""Keystroke-to-screen latency and peak memory of the console, in one fresh process.
+
+    python -m bench.interact STORE_PATH OUT_JSON [--reps N]
+
+Runs the real ``CritrespApp`` on the real ``Store`` headless (``App.run_test``)
+and measures, for each keystroke, the time from handing the key event to the
+app (exactly what the terminal driver does) until the screen that shows its
+result has been refreshed:
+
+- ``filter``: scope / tier / sort keys (``u a m 0 1 2 3 o x``) -> the new first page;
+- ``search``: Enter in the search box -> the matching page (terms picked from the
+  store's own FTS vocabulary: very common, middling and rare words, prefixes and
+  two-word queries);
+- ``page``: PageDown on the last row / PageUp on the first -> the next / previous page;
+- ``open``: Enter on a queue row -> the case detail rendered (``open_history``:
+  until the party-history tab is rendered too).
+
+"Refreshed" = the handler of the worker's result message (``QueueLoaded`` /
+``CaseLoaded`` / ``HistoryLoaded``) ran and a ``call_after_refresh`` callback
+fired after it, i.e. the compositor has painted the new content. No sleeps.
+The process's peak RSS (``ru_maxrss``) at the end is the console's peak memory
+for this session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SIZE = (160, 50)
+WAIT_S = 60.0
+
+
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    k = (len(v) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def summary(values_s: list[float]) -> dict[str, Any]:
+    ms = [v * 1000 for v in values_s]
+    return {
+        "n": len(ms),
+        "p50_ms": round(pct(ms, 0.5), 2) if ms else None,
+        "p95_ms": round(pct(ms, 0.95), 2) if ms else None,
+        "max_ms": round(max(ms), 2) if ms else None,
+        "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
+    }
+
+
+def search_terms(store_path: str, rng: random.Random, n: int) -> list[str]:
+    """Queries drawn from the store's FTS vocabulary at several document frequencies."""
+    con = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        con.execute("CREATE VIRTUAL TABLE temp.bench_vocab USING fts5vocab(main, case_fts, row)")
+        rows = con.execute(
+            "SELECT term, doc FROM temp.bench_vocab WHERE length(term) >= 4 AND term GLOB '[a-z]*' ORDER BY doc DESC"
+        ).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return ["report"] * n
+    top = [t for t, _ in rows[:15]]
+    mid = [t for t, _ in rows[len(rows) // 10 : len(rows) // 10 + 40]] or top
+    rare = [t for t, _ in rows[-200:]] or top
+    out: list[str] = []
+    kinds = ("common", "mid", "rare", "prefix", "two")
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        if kind == "common":
+            out.append(top[i // len(kinds) % len(top)] + " ")
+        elif kind == "mid":
+            out.append(rng.choice(mid) + " ")
+        elif kind == "rare":
+            out.append(rng.choice(rare) + " ")
+        elif kind == "prefix":
+            out.append(rng.choice(top + mid)[:3])
+        else:
+            out.append(f"{rng.choice(top)} {rng.choice(mid)} ")
+    return out
+
+
+_CHARS = {"slash": "/", "enter": "\r", "escape": "\x1b", "space": " "}
+
+
+class Harness:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.events: dict[str, asyncio.Event] = {
+            "queue": asyncio.Event(), "case": asyncio.Event(), "history": asyncio.Event(),
+        }
+        self.failures = 0
+
+    def signal(self, kind: str) -> None:
+        self.events[kind].set()
+
+    def press(self, key: str) -> None:
+        from textual import events
+
+        char = _CHARS.get(key, key if len(key) == 1 else None)
+        ev = events.Key(key, char)
+        ev.set_sender(self.app)
+        self.app._driver.send_message(ev)
+
+    async def wait(self, kind: str) -> bool:
+        try:
+            await asyncio.wait_for(self.events[kind].wait(), WAIT_S)
+            return True
+        except TimeoutError:
+            self.failures += 1
+            return False
+
+    async def timed(self, key: str, kind: str, also: str | None = None) -> tuple[float | None, float | None]:
+        for e in self.events.values():
+            e.clear()
+        t0 = time.perf_counter()
+        self.press(key)
+        ok = await self.wait(kind)
+        t1 = time.perf_counter()
+        t2 = None
+        if also is not None and await self.wait(also):
+            t2 = time.perf_counter()
+        return (t1 - t0 if ok else None), (t2 - t0 if t2 is not None else None)
+
+    async def settle(self, pilot: Any) -> None:
+        await pilot.pause()
+
+
+def install_hooks(h_ref: list[Harness]) -> None:
+    from critresp.screens.case import CaseScreen
+    from critresp.screens.queue import QueueScreen
+
+    q_orig = QueueScreen.on_queue_loaded
+    c_orig = CaseScreen.on_case_loaded
+    h_orig = CaseScreen.on_history_loaded
+
+    def on_queue_loaded(self, message):  # type: ignore[no-untyped-def]
+        q_orig(self, message)
+        if message.token == self._token and h_ref:
+            self.call_after_refresh(h_ref[0].signal, "queue")
+
+    def on_case_loaded(self, message):  # type: ignore[no-untyped-def]
+        c_orig(self, message)
+        if message.case_id == self.case_id and h_ref:
+            self.call_after_refresh(h_ref[0].signal, "case")
+
+    def on_history_loaded(self, message):  # type: ignore[no-untyped-def]
+        h_orig(self, message)
+        if message.case_id == self.case_id and h_ref:
+            self.call_after_refresh(h_ref[0].signal, "history")
+
+    QueueScreen.on_queue_loaded = on_queue_loaded  # type: ignore[method-assign]
+    CaseScreen.on_case_loaded = on_case_loaded  # type: ignore[method-assign]
+    CaseScreen.on_history_loaded = on_history_loaded  # type: ignore[method-assign]
+
+
+async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -> dict[str, Any]:
+    from critresp.app import CritrespApp
+    from critresp.domain.clock import SystemClock
+    from critresp.domain.state import Actor
+    from critresp.domain.taxonomy import AssociateRole
+    from critresp.screens.queue import QueueScreen
+    from critresp.store import Store
+
+    rng = random.Random(seed)
+    terms = search_terms(store_path, rng, reps)
+    h_ref: list[Harness] = []
+    install_hooks(h_ref)
+    clock = SystemClock()
+    store = Store.open(store_path, clock)
+    results: dict[str, list[float]] = {"filter": [], "search": [], "page": [], "open": [], "open_history": []}
+    per_term: list[dict[str, Any]] = []
+    tmp = tempfile.mkdtemp(prefix="critresp-bench-ui-")
+    try:
+        app = CritrespApp(
+            store=store, clock=clock, actor=Actor("A-001", "Sam Okafor", AssociateRole.ASSOCIATE), sync=None,
+            views_path=Path(tmp) / "views.json", page_size=page_size,
+        )
+        h = Harness(app)
+        h_ref.append(h)
+        t_start = time.perf_counter()
+        async with app.run_test(size=SIZE) as pilot:
+            if not app.screen_stack or not isinstance(app.screen, QueueScreen) or not app.screen.rows:
+                await h.wait("queue")
+            first_paint = time.perf_counter() - t_start
+            screen = app.screen
+            assert isinstance(screen, QueueScreen), type(screen)
+
+            # --- filter keys
+            keys = ["u", "a", "1", "1", "0", "0", "m", "a", "2", "2", "3", "3", "o", "o", "o", "o"]
+            i = 0
+            while len(results["filter"]) < reps and i < reps * 3:
+                key = keys[i % len(keys)]
+                i += 1
+                dt, _ = await h.timed(key, "queue")
+                if dt is not None:
+                    results["filter"].append(dt)
+            h.press("x")  # back to the default query
+            await h.wait("queue")
+            await h.settle(pilot)
+
+            # --- search (Enter applies at once; typing is debounced by the screen)
+            for term in terms:
+                h.press("slash")
+                await h.settle(pilot)
+                box = screen.query_one("#search")
+                box.value = ""
+                for ch in term:
+                    h.press("space" if ch == " " else ch)
+                await h.settle(pilot)
+                dt, _ = await h.timed("enter", "queue")
+                if dt is not None:
+                    results["search"].append(dt)
+                    per_term.append({"q": term, "ms": round(dt * 1000, 2), "total": screen.total})
+                for e in h.events.values():
+                    e.clear()
+                h.press("escape")  # clear the search: back to the whole queue
+                await h.wait("queue")
+                await h.settle(pilot)
+
+            # --- paging: forward 8 pages, back 8, repeat
+            while len(results["page"]) < reps:
+                for _ in range(8):
+                    if screen.page is None or screen.page.next_cursor is None:
+                        break
+                    h.press("end")
+                    await h.settle(pilot)
+                    dt, _ = await h.timed("pagedown", "queue")
+                    if dt is not None:
+                        results["page"].append(dt)
+                for _ in range(8):
+                    if screen.page is None or screen.page.prev_cursor is None:
+                        break
+                    h.press("home")
+                    await h.settle(pilot)
+                    dt, _ = await h.timed("pageup", "queue")
+                    if dt is not None:
+                        results["page"].append(dt)
+                if screen.page is None or (screen.page.next_cursor is None and screen.page.prev_cursor is None):
+                    break
+
+            # --- open a case: Enter on a row -> detail painted; Esc back (queue refresh awaited)
+            n = 0
+            while len(results["open"]) < reps and n < reps * 2:
+                n += 1
+                dt, dt_hist = await h.timed("enter", "case", also="history")
+                if dt is not None:
+                    results["open"].append(dt)
+                if dt_hist is not None:
+                    results["open_history"].append(dt_hist)
+                for e in h.events.values():
+                    e.clear()
+                h.press("escape")
+                await h.wait("queue")
+                await h.settle(pilot)
+                for _ in range(rng.randint(1, 9)):
+                    h.press("j")
+                await h.settle(pilot)
+                if n % 20 == 0 and screen.page is not None and screen.page.next_cursor is not None:
+                    h.press("end")
+                    await h.settle(pilot)
+                    h.press("pagedown")
+                    await h.wait("queue")
+                    await h.settle(pilot)
+            total_rows = screen.total
+    finally:
+        store.close()
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    out: dict[str, Any] = {k: summary(v) for k, v in results.items()}
+    out["first_paint_in_process_ms"] = round(first_paint * 1000, 1)
+    out["queue_total"] = total_rows
+    out["failures"] = h.failures
+    out["peak_rss_mb"] = round(ru.ru_maxrss / 1024, 1)
+    out["search_terms"] = per_term
+    return out
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.interact")
+    ap.add_argument("store")
+    ap.add_argument("out")
+    ap.add_argument("--reps", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--page-size", type=int, default=200)
+    a = ap.parse_args(argv)
+    res = asyncio.run(session(a.store, a.reps, a.seed, a.page_size))
+    Path(a.out).write_text(json.dumps(res, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

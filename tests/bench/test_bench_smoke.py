@@ -1,0 +1,52 @@
+"""The benchmark must not rot: run it end to end at a tiny size and check that
+the JSON carries every figure. No timing assertions (the numbers come from
+``make bench`` and docs/performance.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.run import FIGURES, TARGETS
+    finally:
+        sys.path.remove(str(ROOT))
+    out_dir = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--smoke", "--sizes", "300", "--reps", "3", "--drain", "20",
+         "--out-dir", str(out_dir), "--workdir", str(tmp_path / "work")],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    files = list(out_dir.glob("*-300-smoke.json"))
+    assert len(files) == 1, files
+    data = json.loads(files[0].read_text())
+
+    assert data["sizes"] == [300]
+    for key in ("nproc", "ram_gb", "python", "sqlite", "loadavg_start"):
+        assert data["machine"][key] is not None, key
+    res = data["results"]["300"]
+    missing = []
+    for dotted in FIGURES:
+        node = res
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, (int, float)) or isinstance(node, bool):
+            missing.append(dotted)
+    assert not missing, f"figures missing or not numbers: {missing}"
+    assert set(data["targets"]) == set(TARGETS)
+    # the run did real work: the whole data set arrived, every action was pushed
+    assert res["setup"]["cases"] == 300
+    assert res["sync"]["cases_synced"] == 300
+    assert res["drain"]["mutations"] == 20
+    assert res["drain"]["pending_after"] == 0
+    assert res["drain"]["pushed"] + res["drain"]["rejected"] == 20
+    assert res["ui"]["failures"] == 0
+    assert "| figure |" in proc.stdout
