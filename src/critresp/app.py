@@ -166,6 +166,22 @@ class CritrespApp(App[None]):
                     self._wake.clear()
                     break
 
+    @work(thread=True, group="sync-push", exclusive=True, exit_on_error=False)
+    def push_now(self) -> None:
+        """One push + pull right now, beside the sync loop (which may be blocked in a
+        long-poll for up to ``long_poll_seconds``). The engine serialises pushes."""
+        if self.sync is None:
+            return
+        try:
+            report = self.sync.run_once()
+        except Exception as exc:  # noqa: BLE001
+            from .sync.api import SyncReport
+
+            report = SyncReport(ok=False, error=str(exc))
+        if self._stop.is_set():
+            return
+        self.post_message(SyncFinished(report))
+
     @work(thread=True, group="saved-views", exit_on_error=False)
     def load_saved_views(self) -> None:
         if self.views_path is None or not self.views_path.exists():
@@ -254,14 +270,24 @@ class CritrespApp(App[None]):
         self.push_screen(HelpScreen())
 
     def nudge_sync(self) -> None:
-        """A local action is waiting in the outbox: let the sync loop push soon."""
-        self._wake.set()
+        """A local action is waiting in the outbox: push it now (UI thread only)."""
+        if self.sync is None or self._stop.is_set():
+            return
+        self.push_now()
+
+    def nudge_sync_from_thread(self) -> None:
+        """``nudge_sync`` for worker threads; a no-op once the app is gone."""
+        try:
+            self.call_from_thread(self.nudge_sync)
+        except Exception:  # noqa: BLE001 - app exiting: the loop pushes next session
+            pass
 
     def action_sync_now(self) -> None:
         if self.sync is None:
             self.notify("No server configured: working on the local store only.")
             return
-        self._wake.set()
+        self._wake.set()  # a loop in offline back-off retries now
+        self.push_now()
         self.notify("Syncing…")
 
     def action_quit_app(self) -> None:

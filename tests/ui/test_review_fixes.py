@@ -156,3 +156,63 @@ async def test_hostile_names_and_view_names_are_literal_everywhere(make_app, sto
 
 
 QueryWithSearch = QueueQuery(search="[$accent]y[/]")
+
+
+# ---------------------------------------------------------------------- 2. push right after an action
+class RecordingSync:
+    """A SyncRunner whose long-poll blocks until closed; records what each run_once saw."""
+
+    def __init__(self, store) -> None:
+        import threading
+
+        self.store = store
+        self.runs: list[list[str]] = []  # outbox kinds at each run_once
+        self.polling = threading.Event()  # set once the loop sits in its long-poll
+        self.closed = threading.Event()
+        self.lock = threading.Lock()
+
+    def _kinds(self) -> list[str]:
+        if hasattr(self.store, "outbox_pending"):
+            return [i.mutation.kind for i in self.store.outbox_pending()]
+        return [m.kind for m in self.store.applied]
+
+    def run_once(self):
+        from critresp.sync.api import SyncReport
+
+        with self.lock:
+            self.runs.append(self._kinds())
+        return SyncReport(ok=True)
+
+    def wait_for_changes(self, timeout: float):
+        from critresp.sync.api import SyncReport
+
+        self.polling.set()
+        self.closed.wait(timeout)
+        return SyncReport(ok=True)
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+async def test_a_claim_is_pushed_at_once_while_the_loop_long_polls(make_app, store) -> None:
+    import asyncio
+
+    sync = RecordingSync(store)
+    app = make_app(sync=sync, sync_interval=600.0, long_poll_seconds=600.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert await asyncio.to_thread(sync.polling.wait, 30), "the sync loop never reached its long-poll"
+        assert len(sync.runs) == 1 and "claim" not in sync.runs[0]
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        # the loop is still blocked in wait_for_changes: this run is the immediate push
+        assert not sync.closed.is_set()
+        assert len(sync.runs) == 2, sync.runs
+        assert "claim" in sync.runs[1]
+
+        # Ctrl+R pushes now as well, without waiting for the long-poll to return
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert len(sync.runs) == 3, sync.runs

@@ -87,4 +87,6 @@ def apply_worker_body(screen: "BaseScreen", mutation: object) -> None:
     except Exception as exc:  # noqa: BLE001 - shown as a toast
         screen.post_message(WorkFailed(getattr(mutation, "kind", "action"), str(exc)))
         return
+    if result.ok:
+        app.nudge_sync_from_thread()  # push now, don't wait for the sync loop's long-poll
     screen.post_message(ActionApplied(mutation.case_id, mutation.kind, result))  # type: ignore[attr-defined]

@@ -661,6 +661,7 @@ class CaseScreen(BaseScreen):
         except Exception as exc:  # noqa: BLE001
             self.post_message(PiiRevealed(self.case_id, party_id, field, None, str(exc)))
             return
+        self.capp.nudge_sync_from_thread()  # the audited reveal is in the outbox: push it now
         self.post_message(PiiRevealed(self.case_id, party_id, field, value))
 
     def on_pii_revealed(self, message: PiiRevealed) -> None:

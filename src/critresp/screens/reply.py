@@ -404,7 +404,6 @@ class ReplyScreen(BaseScreen):
             self._save_timer.stop()
         self.save_draft("")
         self.result = r
-        self.capp.nudge_sync()
         if message.kind == "send_reply":
             self.notify("Queued for delivery (pending)", title=r.message)
         else:
