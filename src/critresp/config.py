@@ -32,11 +32,22 @@ class ConfigError(Exception):
     """One line for the user: what is wrong and how to fix it."""
 
 
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser() or "associate"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "associate"
+
+
 class AssociateConfig(BaseModel):
+    """Who you are before the server tells us (`critresp login` stores the server's /me)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    id: str = "A-001"
-    name: str = "Sam Okafor"
+    id: str = Field(default_factory=lambda: f"local-{_os_user()}")
+    name: str = Field(default_factory=_os_user)
     role: AssociateRole = AssociateRole.ASSOCIATE
 
     def actor(self) -> Actor:
@@ -147,6 +158,7 @@ EXAMPLE_CONFIG = """\
 # name = "Sam Okafor"
 # role = "associate"
 
-[keymap]         # binding id = "keys"; see the help screen (?) for every id
-# claim = "c,ctrl+k"
+[keymap]         # "binding id" = "keys"; the help screen (?) lists every id
+# "queue.claim" = "c,ctrl+k"
+# "case.reply" = "r,ctrl+y"
 """

@@ -32,6 +32,9 @@ from .errors import AuthError, ForbiddenError, OfflineError, RequestError, SyncE
 
 log = logging.getLogger("critresp.sync.engine")
 
+# A long-poll is made of requests of at most this many seconds, so closing the engine
+# (quitting the console) never waits for a 20-30 s poll to come back.
+LONG_POLL_SLICE = 3.0
 MAX_PUSH_ROUNDS = 10_000  # safety net against a server that never acknowledges
 
 
@@ -117,7 +120,7 @@ class SyncEngine:
         try:
             while True:
                 remaining = deadline - time.monotonic()
-                wait = min(MAX_PULL_WAIT, max(0.0, remaining))
+                wait = min(MAX_PULL_WAIT, LONG_POLL_SLICE, max(0.0, remaining))
                 started = time.monotonic()
                 got = self._pull_until_caught_up(acc, wait=wait)
                 if got or self._closed or deadline - time.monotonic() <= 0.05:
@@ -224,7 +227,9 @@ class SyncEngine:
         got_any = False
         first = True
         reset = False
-        resetting = False  # the next applied page is the first after a cursor reset
+        resetting = False
+        # every page of the very first sync is backlog (no T0 bell), not only the first page
+        initial = self.store.get_cursor() is None  # the next applied page is the first after a cursor reset
         while not self._closed:
             cursor = self.store.get_cursor()
             asked = None if reset else cursor
@@ -248,7 +253,7 @@ class SyncEngine:
                     applied = self.store.apply_pull(page.changes, page.cursor, reset=True)
                 else:
                     applied = self.store.apply_pull(page.changes, page.cursor)
-            acc.add_pull(applied, initial=cursor is None or resetting)
+            acc.add_pull(applied, initial=initial or resetting)
             resetting = False
             if getattr(applied, "records", 0):
                 got_any = True
