@@ -71,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--all", action="store_true", help="include resolved cases (default: open cases only)")
     e.add_argument("--mine", action="store_true", help="only cases assigned to me")
 
+    h = sub.add_parser(
+        "handoff",
+        help="end-of-shift hand-off report",
+        description=(
+            "End-of-shift hand-off: open cases I hold with their next SLA deadline, cases waiting for a "
+            "lead's approval, replies I am waiting on, my notes this shift, unread sync notices, unsent actions."
+        ),
+    )
+    h.add_argument("--format", choices=("text", "json"), default="text")
+    h.add_argument("--output", "-o", type=Path, help="file to write (created 0600); default: standard output")
+    h.add_argument("--hours", type=float, default=12.0, help="length of the shift for the notes section (default 12)")
+
     lg = sub.add_parser(
         "login",
         help="store an API token in the OS keyring",
@@ -199,6 +211,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return run_demo(settings, args)
     if cmd == "export":
         return cmd_export(settings, args)
+    if cmd == "handoff":
+        return cmd_handoff(settings, args)
     if cmd == "login":
         return cmd_login(settings, args)
     if cmd == "logout":
@@ -341,6 +355,27 @@ def cmd_export(settings, args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         store.close()
+
+
+def cmd_handoff(settings, args: argparse.Namespace) -> int:
+    from .domain.clock import SystemClock
+    from .handoff import build_handoff, write_handoff
+    from .paths import open_private
+
+    clock = SystemClock()
+    store = _open_store(settings, clock)
+    try:
+        actor = store.identity() or settings.associate.actor()
+        report = build_handoff(store, actor, clock, shift_hours=args.hours)
+    finally:
+        store.close()
+    if args.output:
+        with open_private(args.output, "w") as fh:
+            write_handoff(report, args.format, fh)
+        print(f"hand-off report written to {args.output}", file=sys.stderr)
+    else:
+        write_handoff(report, args.format, sys.stdout)
+    return EXIT_OK
 
 
 def _read_token() -> str:
