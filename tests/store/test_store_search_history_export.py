@@ -146,3 +146,33 @@ def test_macros_roundtrip(store: Store) -> None:
     )
     (m,) = store.macros()
     assert m.id == "m1" and [c.value for c in m.channels] == ["sms", "email"] and m.actions == {"status": "awaiting_reply"}
+
+
+@pytest.mark.parametrize("sort", ["priority", "due", "newest", "updated"])
+def test_search_by_case_party_or_order_id(store, sort) -> None:
+    from critresp.store.views import QueueSort
+
+    store.import_dataset(
+        R.Dataset(
+            parties=(party("P-000031"), party("P-000032")),
+            cases=(
+                case("CR-0000246", order_id="O-0000246"),
+                case("CR-0000247", status="resolved"),
+                case("CR-0000248"),
+            ),
+            case_parties=(link("CR-0000246", "P-000031"), link("CR-0000248", "P-000031"),
+                          link("CR-0000247", "P-000032")),
+        )
+    )
+    s = QueueSort(sort)
+
+    def ids(text: str) -> list[str]:
+        return sorted(r.id for r in store.queue_page(QueueQuery(search=text, sort=s), limit=50).rows)
+
+    assert ids("CR-0000246") == ["CR-0000246"]
+    assert ids("cr-246") == ["CR-0000246"]  # case-insensitive, zero-padded
+    assert ids("CR-0000247") == ["CR-0000247"]  # an id finds a resolved case too
+    assert ids("O-0000246") == ["CR-0000246"]
+    assert ids("P-000031") == ["CR-0000246", "CR-0000248"]
+    assert store.queue_count(QueueQuery(search="P-000031", sort=s)) == 2
+    assert ids("CR-9999999") == []

@@ -62,9 +62,36 @@ def effective_statuses(q: QueueQuery) -> frozenset[CaseStatus]:
     return frozenset(base)
 
 
+# "CR-0001290", "cr-1290", "P-015161", "O-0001290": an id typed into search
+_ID_SEARCH = re.compile(r"^\s*(CR|P|O)-(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def id_search(user_text: str) -> tuple[str, str] | None:
+    """(kind, canonical id) when the search text is a case / party / order id."""
+    m = _ID_SEARCH.match(user_text or "")
+    if not m:
+        return None
+    kind, digits = m.group(1).upper(), m.group(2)
+    width = {"CR": 7, "O": 7, "P": 6}[kind]
+    return kind, f"{kind}-{digits.zfill(width)}"
+
+
 def where(q: QueueQuery) -> tuple[list[str], dict[str, Any]]:
     conds: list[str] = []
     params: dict[str, Any] = {}
+
+    by_id = id_search(q.search)
+    if by_id is not None:
+        # an id lookup finds the case whatever its status (resolved included)
+        q = QueueQuery(**{**q.__dict__, "include_resolved": True, "search": ""})
+        kind, ident = by_id
+        params["sid"] = ident
+        if kind == "CR":
+            conds.append("c.id = :sid")
+        elif kind == "O":
+            conds.append("c.order_id = :sid")
+        else:
+            conds.append("c.id IN (SELECT cp.case_id FROM case_party cp WHERE cp.party_id = :sid)")
 
     statuses = effective_statuses(q)
     if all(s.is_open for s in statuses):
