@@ -98,6 +98,10 @@ class StoreAPI(Protocol):
 
     def load_draft(self, case_id: str, key: str) -> str | None: ...
 
+    def reporter_terms(self, case_id: str) -> tuple[str, ...]:
+        """The reporters' clear identifying terms (names, phone, email) for
+        ``domain.macros.check_draft(reporter_terms=...)``; never displayed."""
+
     # --- sync support ----------------------------------------------------------
     # Design: every case row keeps ``base`` = the last server-confirmed (or
     # imported) CaseRecord. The visible case = base + still-pending local

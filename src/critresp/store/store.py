@@ -783,6 +783,27 @@ class Store:
             return r[0] if r else None
 
     @_guard
+    def reporter_terms(self, case_id: str) -> tuple[str, ...]:
+        """Clear identifying terms of the case's reporters (first, last and full name,
+        phone, email; ``domain.pii.identity_terms``) for the reply screen's "never reveal
+        the reporter" check. Only matched against drafts, never displayed: not a reveal."""
+        from ..domain.pii import identity_terms
+
+        with read_tx(self._engine) as conn:
+            rows = conn.execute(
+                select(P.c.first_name, P.c.last_name, P.c.phone, P.c.email)
+                .join(CP, CP.c.party_id == P.c.id)
+                .where(CP.c.case_id == case_id, CP.c.involvement == Involvement.REPORTER.value)
+                .order_by(P.c.id)
+            ).all()
+        out: list[str] = []
+        for first, last, phone, email in rows:
+            for term in identity_terms(first, last, phone, email):
+                if term not in out:
+                    out.append(term)
+        return tuple(out)
+
+    @_guard
     def drafts(self, case_id: str) -> dict[str, str]:
         with read_tx(self._engine) as conn:
             return {r[0]: r[1] for r in conn.execute(select(D.c.key, D.c.text).where(D.c.case_id == case_id))}
