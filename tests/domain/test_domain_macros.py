@@ -367,3 +367,16 @@ def test_sandbox_refuses_text_multipliers(source: str) -> None:
 
     with pytest.raises(MacroError):
         render_text(source, {})
+
+
+def test_enforcement_notice_blocked_until_the_enforcement_is_in_force() -> None:
+    from critresp.domain.macros import blocking, check_draft
+
+    body = "We have deactivated your account. You can appeal within 14 days."
+    waiting = check_draft(body, "email", subject="Account", is_enforcement_notice=True, enforcement_in_force=False)
+    assert blocking(waiting) and any(c.code == "enforcement_not_in_force" for c in waiting)
+    approved = check_draft(body, "email", subject="Account", is_enforcement_notice=True, enforcement_in_force=True)
+    assert not blocking(approved)
+    # not an enforcement notice: the flag is irrelevant
+    plain = check_draft("Thanks for your patience.", "email", subject="Update", enforcement_in_force=False)
+    assert not blocking(plain)

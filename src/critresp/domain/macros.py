@@ -443,8 +443,14 @@ def check_draft(
     is_enforcement_notice: bool = False,
     reporter_terms: Iterable[str] = (),
     recipient_is_reporter: bool = False,
+    enforcement_in_force: bool | None = None,
 ) -> list[DraftCheck]:
-    """Live checks of an (edited) draft. ``block`` checks must stop sending."""
+    """Live checks of an (edited) draft. ``block`` checks must stop sending.
+
+    ``enforcement_in_force``: for an enforcement notice, whether the recipient has an
+    enforcement in force (approved) on this case. ``False`` blocks: a deactivation
+    notice must never go out while the L4 is still waiting for a lead.
+    """
     ch = Channel(_enum_value(channel))
     body = body or ""
     checks: list[DraftCheck] = []
@@ -461,6 +467,15 @@ def check_draft(
     if ch.is_public and is_enforcement_notice and not _APPEAL.search(body):
         checks.append(
             DraftCheck("missing_appeal", "block", "Enforcement notice must say how to appeal (no 'appeal' in the text)")
+        )
+    if ch.is_public and is_enforcement_notice and enforcement_in_force is False:
+        checks.append(
+            DraftCheck(
+                "enforcement_not_in_force",
+                "block",
+                "No enforcement is in force on this recipient yet (L4/L5 wait for a lead's approval): "
+                "send the notice once it is approved",
+            )
         )
     if ch.is_public and not recipient_is_reporter:
         text = f"{subject or ''}\n{body}"
