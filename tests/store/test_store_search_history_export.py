@@ -176,3 +176,18 @@ def test_search_by_case_party_or_order_id(store, sort) -> None:
     assert ids("P-000031") == ["CR-0000246", "CR-0000248"]
     assert store.queue_count(QueueQuery(search="P-000031", sort=s)) == 2
     assert ids("CR-9999999") == []
+
+
+def test_macro_audience_round_trips(store) -> None:
+    from critresp.domain.taxonomy import Channel
+
+    store.import_dataset(
+        R.Dataset(
+            macros=(
+                R.MacroRecord(id="m1", title="To the reporter", channels=(Channel.EMAIL,), email_subject="s",
+                              email_body="b", audience="reporter"),
+                R.MacroRecord(id="m2", title="Anyone", channels=(Channel.SMS,), sms_body="b"),
+            )
+        )
+    )
+    assert {m.id: m.audience for m in store.macros()} == {"m1": "reporter", "m2": "any"}

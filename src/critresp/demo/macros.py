@@ -56,6 +56,21 @@ DANGER = "If you are in immediate danger, please call 911 first."
 REPLY_HOW = "{% if channel == 'sms' %}Reply to this text{% else %}Reply to this email{% endif %}"
 
 
+# who on the case each macro speaks to (the rest: anyone)
+_REPORTER_MACROS = frozenset({
+    "t0-safety-ack", "t0-crisis-support", "t0-stalking-safety", "ack-reporter", "ack-discrimination",
+    "info-request-evidence", "outcome-actioned-reporter", "outcome-no-violation-reporter",
+    "withdrawn-confirmation", "missing-item-refund",
+})
+_SUBJECT_MACROS = frozenset({"info-request-subject", "outcome-cleared-subject"})
+
+
+def _audience(id: str, notice: bool) -> str:
+    if notice or id in _SUBJECT_MACROS:
+        return "subject"  # enforcement notices go to the person actioned
+    return "reporter" if id in _REPORTER_MACROS else "any"
+
+
 def _m(
     id: str,
     title: str,
@@ -94,6 +109,7 @@ def _m(
         internal_body=internal,
         is_enforcement_notice=notice,
         actions=actions or {},
+        audience=_audience(id, notice),  # type: ignore[arg-type]
     )
 
 

@@ -175,6 +175,8 @@ class MacroRecord(_Rec):
     internal_body: str | None = None
     is_enforcement_notice: bool = False
     actions: dict[str, Any] = Field(default_factory=dict)
+    # who on the case the macro speaks to: the reporter, the subject, or anyone
+    audience: Literal["any", "reporter", "subject"] = "any"
     version: int = 0
 
 

@@ -47,11 +47,19 @@ def _m2_drafts(conn: Connection) -> None:
         table.create(conn)
 
 
+def _m3_macro_audience(conn: Connection) -> None:
+    # migration 1 creates tables from the current models, so a fresh store has the column already
+    cols = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(macro)")}
+    if "audience" not in cols:
+        conn.exec_driver_sql("ALTER TABLE macro ADD COLUMN audience VARCHAR NOT NULL DEFAULT 'any'")
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "initial schema", _m1_initial),
     (2, "drafts table", _m2_drafts),
+    (3, "macro audience (reporter / subject / any)", _m3_macro_audience),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -259,6 +259,7 @@ class MacroRow(SQLModel, table=True):
     internal_body: Optional[str] = Field(default=None, sa_type=Text)
     is_enforcement_notice: bool = False
     actions: dict = Field(default_factory=dict, sa_type=JSON)
+    audience: str = "any"  # migration 3
     version: int = 0
 
 

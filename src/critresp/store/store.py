@@ -325,7 +325,7 @@ class Store:
                         "email_subject": m.email_subject, "email_body": m.email_body, "sms_body": m.sms_body,
                         "phone_script": m.phone_script, "internal_body": m.internal_body,
                         "is_enforcement_notice": m.is_enforcement_notice, "actions": m.actions,
-                        "version": m.version,
+                        "audience": m.audience, "version": m.version,
                     }
                     for m in data.macros
                 ],
@@ -591,6 +591,7 @@ class Store:
                     email_subject=m["email_subject"], email_body=m["email_body"], sms_body=m["sms_body"],
                     phone_script=m["phone_script"], internal_body=m["internal_body"],
                     is_enforcement_notice=bool(m["is_enforcement_notice"]), actions=dict(m["actions"] or {}),
+                    audience=m["audience"] or "any",
                 )
                 for m in conn.execute(select(M).order_by(M.c.title, M.c.id)).mappings()
             ]

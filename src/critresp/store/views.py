@@ -223,6 +223,7 @@ class MacroView:
     internal_body: str | None
     is_enforcement_notice: bool
     actions: dict[str, Any] = field(default_factory=dict)  # e.g. {"status": "awaiting_reply", "tags": [...]}
+    audience: str = "any"  # "reporter" / "subject" / "any": who on the case it speaks to
 
 
 @dataclass(frozen=True)
