@@ -120,3 +120,42 @@ class WorkFailed(Message):
         super().__init__()
         self.what = what
         self.error = error
+
+
+class MacroRendered(Message):
+    """A macro was rendered (and its draft checked) in a worker.
+
+    ``token`` lets the reply screen drop answers to superseded renders; ``error``
+    is set instead of ``body`` when the macro cannot be used. ``checks`` are the
+    ``check_draft`` results for exactly ``check_key`` (body, channel, subject, ...).
+    """
+
+    def __init__(
+        self,
+        token: int,
+        macro_id: str,
+        subject: str | None,
+        body: str | None,
+        error: str | None,
+        checks: list | None = None,
+        check_key: tuple | None = None,
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.macro_id = macro_id
+        self.subject = subject
+        self.body = body
+        self.error = error
+        self.checks = checks or []
+        self.check_key = check_key
+
+
+class ReporterTermsLoaded(Message):
+    """The reporters' identifying terms for the reply checks (never displayed).
+    ``terms`` is None when they could not be loaded (replies to others stay blocked)."""
+
+    def __init__(self, case_id: str, terms: "tuple[str, ...] | None", error: str | None = None) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.terms = terms
+        self.error = error

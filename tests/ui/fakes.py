@@ -151,6 +151,14 @@ class FakeStore:
     def load_draft(self, case_id, key):
         return self.drafts.get((case_id, key))
 
+    def reporter_terms(self, case_id):
+        from critresp.domain.pii import identity_terms
+
+        return identity_terms("Dana", "Rivers", "+1 555 201 1234", "dana@example.com")
+
+    def mark_notice_read(self, notice_id):
+        pass
+
     def sync_status(self):
         return SyncStatus(False, None, self.pending, None, None)
 

@@ -311,7 +311,7 @@ async def test_macro_reply_happy_path_is_queued(make_app, store) -> None:
         assert reply._visible, "no eligible macros"
         for macro in reply._visible:
             reply.use_macro(macro)
-            await pilot.pause()
+            await settle(pilot)  # rendered in a worker
             if not reply.blocked:
                 break
         assert not reply.blocked, (reply.macro_error, reply.checks)
@@ -347,7 +347,7 @@ async def test_reply_blocked_by_macro_error_and_failing_check(make_app, store) -
         await settle(pilot)
         macro = next(m for m in reply.macros if m.id == "ui-broken")
         reply.use_macro(macro)
-        await pilot.pause()
+        await settle(pilot)  # rendered in a worker
         assert reply.macro_error and "recipient.nickname" in reply.macro_error
         assert "recipient.nickname" in screen_text(app)
         assert reply.query_one("#send").disabled

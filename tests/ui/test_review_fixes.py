@@ -23,18 +23,20 @@ def _first_unassigned(store) -> str:
     return store.queue_page(QueueQuery(scope=Scope.UNASSIGNED), limit=1).rows[0].id
 
 
-def _rename_parties(store, case_id: str, names: list[tuple[str, str]]) -> list[str]:
-    """Give the case's parties new (first, last) names; returns their ids in the same order."""
+def _rename_parties(store, case_id: str, names) -> list[str]:
+    """Give parties of the case new (first, last) names. ``names`` is a list (the case's
+    parties in order) or a {party_id: (first, last)} dict; returns the renamed ids."""
     parties = store.case_detail(case_id).parties
-    ids = [p.id for p in parties][: len(names)]
+    if not isinstance(names, dict):
+        names = {p.id: n for p, n in zip(parties, names)}
+    ids = list(names)
     if hasattr(store, "parties"):  # the in-memory fake
         from dataclasses import replace
 
         from critresp.domain.pii import display_name
 
-        by_id = {pid: n for pid, n in zip(ids, names)}
         store.parties[case_id] = tuple(
-            replace(p, display_name=display_name(*by_id[p.id])) if p.id in by_id else p for p in parties
+            replace(p, display_name=display_name(*names[p.id])) if p.id in names else p for p in parties
         )
         return ids
     from critresp.demo.generator import generate
@@ -42,10 +44,10 @@ def _rename_parties(store, case_id: str, names: list[tuple[str, str]]) -> list[s
 
     from .conftest import CASES, NOW
 
-    recs = {p.id: p for chunk in generate(CASES, seed=11, now=NOW) for p in chunk.parties if p.id in ids}
+    recs = {p.id: p for chunk in generate(CASES, seed=11, now=NOW) for p in chunk.parties if p.id in names}
     updated = tuple(
         recs[pid].model_copy(update={"first_name": first, "last_name": last, "version": recs[pid].version + 1000})
-        for pid, (first, last) in zip(ids, names)
+        for pid, (first, last) in names.items()
     )
     store.import_dataset(Dataset(parties=updated))
     return ids
@@ -216,3 +218,101 @@ async def test_a_claim_is_pushed_at_once_while_the_loop_long_polls(make_app, sto
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert len(sync.runs) == 3, sync.runs
+
+
+# ---------------------------------------------------------------------- 3. macros render in a worker
+async def _open_reply(pilot, case_id: str) -> ReplyScreen:
+    await _open_case(pilot, case_id)
+    await pilot.press("r")
+    await settle(pilot)
+    reply = pilot.app.screen
+    assert isinstance(reply, ReplyScreen)
+    return reply
+
+
+async def test_a_slow_macro_renders_off_the_ui_thread(make_app, store, monkeypatch) -> None:
+    import asyncio
+    import threading
+
+    from critresp.domain.taxonomy import Channel
+    from critresp.screens import reply as reply_mod
+
+    entered = threading.Event()
+    gate = threading.Event()
+    real_render = reply_mod.render
+
+    def slow_render(macro, channel, ctx):  # stands in for a hostile, CPU-heavy template
+        entered.set()
+        gate.wait(10)
+        return real_render(macro, channel, ctx)
+
+    monkeypatch.setattr(reply_mod, "render", slow_render)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await _open_reply(pilot, _first_unassigned(store))
+        reply.set_target(channel=Channel.SMS)
+        await settle(pilot)
+        assert reply._visible and reply.draft_text == ""
+        reply.use_macro(reply._visible[0])  # returns at once
+        assert await asyncio.to_thread(entered.wait, 30)
+        assert reply.blocked and reply.query_one("#send").disabled
+        assert "Rendering macro" in screen_text(app)
+        # the UI keeps handling keys while the template runs
+        search = reply.query_one("#macro-search")
+        search.focus()
+        await pilot.press(*"zq")
+        assert search.value.endswith("zq")
+        assert reply.draft_text == "" and reply._rendering
+        gate.set()
+        await settle(pilot)
+        assert not reply._rendering and reply.draft_text.strip()
+        assert reply._last_rendered == reply.draft_text
+
+        # typing while a render is under way: the typed text is kept
+        gate.clear()
+        entered.clear()
+        reply.use_macro(reply.macro)
+        assert await asyncio.to_thread(entered.wait, 30)
+        reply._set_draft("my own words")
+        gate.set()
+        await settle(pilot)
+        assert reply.draft_text == "my own words" and not reply._rendering
+
+
+# ---------------------------------------------------------------------- 5. the reporter's full identity
+async def test_reply_to_the_subject_naming_the_reporter_is_blocked(make_app, store) -> None:
+    from critresp.domain.taxonomy import Channel
+
+    cid = _first_unassigned(store)
+    parties = store.case_detail(cid).parties
+    reporter = next(p for p in parties if p.involvement is Involvement.REPORTER)
+    subject = next(p for p in parties if p.involvement is Involvement.SUBJECT)
+    _rename_parties(store, cid, {reporter.id: ("Dana", "Quintero"), subject.id: ("Sam", "Kowalski")})
+
+    terms = store.reporter_terms(cid)
+    assert "Dana" in terms and "Quintero" in terms and "Dana Quintero" in terms
+    assert any("@" in t for t in terms) and "Kowalski" not in terms and "Sam" not in terms
+    phone = next(t for t in terms if sum(ch.isdigit() for ch in t) >= 7 and "@" not in t)
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await _open_reply(pilot, cid)
+        reply.set_target(recipient_id=subject.id, channel=Channel.SMS)
+        await settle(pilot)
+        reply._set_draft("Hello Sam, Mx Quintero told us what happened at the door.")
+        await pilot.pause()
+        assert any(c.code == "reveals_reporter" for c in reply.checks), reply.checks
+        assert reply.blocked and reply.query_one("#send").disabled
+        text = screen_text(app)
+        assert "reveals the reporter" in text
+        assert not any("@" in t and t in text for t in terms)  # the clear email is never shown
+
+        reply._set_draft(f"Hello Sam, please call {phone} about your order.")
+        await pilot.pause()
+        assert any(c.code == "reveals_reporter" for c in reply.checks), reply.checks
+
+        # to the reporter themself their own name is fine
+        reply.set_target(recipient_id=reporter.id)
+        reply._set_draft("Hello Ms Quintero, we are looking into it.")
+        await pilot.pause()
+        assert not any(c.code == "reveals_reporter" for c in reply.checks), reply.checks

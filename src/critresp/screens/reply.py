@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from ..domain.macros import MacroError, blocking, build_context, check_draft, render
 from ..domain.mutations import AddNote, SendReply
 from ..domain.taxonomy import Channel, Involvement
-from ..messages import ActionApplied, DraftLoaded, MacrosLoaded, WorkFailed
+from ..messages import ActionApplied, DraftLoaded, MacroRendered, MacrosLoaded, ReporterTermsLoaded, WorkFailed
 from ..store.views import CaseDetail, MacroView, PartyView
 from ..widgets.safe import one_line, safe
 from ..widgets.status import BottomBar
@@ -56,6 +56,15 @@ class ReplyScreen(BaseScreen):
         self._save_timer: Timer | None = None
         self._loading_text = False
         self._last_rendered: str | None = None
+        # macro rendering runs in a worker: the newest request's token wins
+        self._render_token = 0
+        self._rendering = False
+        self._render_base: str | None = None  # draft text when the render was requested
+        # the reporters' identifying terms (store.reporter_terms), loaded in a worker, never shown
+        self._identity_terms: tuple[str, ...] = ()
+        self._terms_status: str = "loading"  # loading / ok / failed
+        self._terms_error: str | None = None
+        self._checks_key: tuple | None = None  # what self.checks were computed for
         default_recipient = next(
             (p for p in detail.parties if p.involvement is Involvement.REPORTER), detail.parties[0] if detail.parties else None
         )
@@ -96,6 +105,7 @@ class ReplyScreen(BaseScreen):
     def on_mount(self) -> None:
         self._load_macros()
         self._load_draft()
+        self._load_reporter_terms()
         self._apply_mode()
         self.query_one("#macro-search", Input).focus()
 
@@ -124,6 +134,26 @@ class ReplyScreen(BaseScreen):
             self.capp.store.save_draft(self.case_id, DRAFT_KEY, text)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("draft", str(exc)))
+
+    @work(thread=True, group="reporter-terms", exclusive=True, exit_on_error=False)
+    def _load_reporter_terms(self) -> None:
+        try:
+            terms = tuple(self.capp.store.reporter_terms(self.case_id))
+        except Exception as exc:  # noqa: BLE001 - replies to others stay blocked, see _run_checks
+            self.post_message(ReporterTermsLoaded(self.case_id, None, str(exc)))
+            return
+        self.post_message(ReporterTermsLoaded(self.case_id, terms))
+
+    def on_reporter_terms_loaded(self, message: ReporterTermsLoaded) -> None:
+        if message.case_id != self.case_id:
+            return
+        if message.terms is None:
+            self._terms_status = "failed"
+            self._terms_error = message.error or "unavailable"
+        else:
+            self._terms_status = "ok"
+            self._identity_terms = tuple(message.terms)
+        self._run_checks()
 
     def on_macros_loaded(self, message: MacrosLoaded) -> None:
         self.macros = list(message.macros)
@@ -213,28 +243,79 @@ class ReplyScreen(BaseScreen):
         self.use_macro(self._visible[int(event.option.id or 0)])
 
     def use_macro(self, macro: MacroView) -> None:
-        """Render the macro for the current recipient and channel into the draft."""
+        """Render the macro for the current recipient and channel into the draft.
+
+        Rendering (a template from the server) and checking its output run in a
+        worker, so a slow or hostile macro cannot freeze the UI; sending is blocked
+        until the answer arrives (``on_macro_rendered``)."""
         self.macro = macro
         self.macro_error = None
+        self._render_token += 1
+        self._rendering = True
+        self._render_base = self.draft_text
+        r = self.recipient
+        self._render_macro(
+            self._render_token, macro, r if self.is_public else None, self.channel,
+            self.query_one("#subject", Input).value, self._terms(),
+            bool(r and r.involvement is Involvement.REPORTER),
+        )
+        self._render_macro_error()
+        self._run_checks()
+
+    @work(thread=True, group="macro-render", exclusive=True, exit_on_error=False)
+    def _render_macro(
+        self, token: int, macro: MacroView, recipient: PartyView | None, channel: Channel, subject_now: str,
+        terms: tuple[str, ...], recipient_is_reporter: bool,
+    ) -> None:
         try:
-            ctx = build_context(self.detail, self.recipient if self.is_public else None, self.capp.actor, self.channel)
-            draft = render(macro, self.channel, ctx)
+            ctx = build_context(self.detail, recipient, self.capp.actor, channel)
+            draft = render(macro, channel, ctx)
         except MacroError as exc:
-            self.macro_error = str(exc)
+            self.post_message(MacroRendered(token, macro.id, None, None, str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001 - a broken template is reported, never crashes the UI
+            self.post_message(MacroRendered(token, macro.id, None, None, f"unexpected error: {exc}"))
+            return
+        subject = draft.subject if draft.subject is not None else subject_now
+        subject_checked = subject if channel is Channel.EMAIL else None
+        checks = check_draft(
+            draft.body, channel, subject=subject_checked, is_enforcement_notice=macro.is_enforcement_notice,
+            reporter_terms=terms, recipient_is_reporter=recipient_is_reporter,
+        )
+        key = (draft.body, channel, subject_checked, macro.is_enforcement_notice, terms, recipient_is_reporter)
+        self.post_message(MacroRendered(token, macro.id, draft.subject, draft.body, None, checks, key))
+
+    def on_macro_rendered(self, message: MacroRendered) -> None:
+        if message.token != self._render_token:
+            return  # superseded by a newer macro / target
+        self._rendering = False
+        if message.error is not None:
+            self.macro_error = message.error
             self._render_macro_error()
             self._run_checks()
             return
-        if draft.subject is not None:
-            self.query_one("#subject", Input).value = draft.subject
-        self._set_draft(draft.body)
-        self._last_rendered = draft.body
         self._render_macro_error()
+        if self.draft_text != self._render_base:
+            # typed while the macro rendered: never overwrite what the associate wrote
+            self._run_checks()
+            self.notify("The draft changed while the macro rendered: your text was kept", severity="warning")
+            return
+        if message.check_key is not None:
+            self.checks = list(message.checks)
+            self._checks_key = message.check_key
+        if message.subject is not None:
+            self.query_one("#subject", Input).value = message.subject
+        self._set_draft(message.body or "")
+        self._last_rendered = self.draft_text
         self.query_one("#draft", TextArea).focus()
         self._schedule_save()
 
     def _render_macro_error(self) -> None:
         w = self.query_one("#macro-error", Static)
-        if self.macro_error:
+        if self._rendering:
+            w.update(Text("Rendering macro…", style="dim"))
+            w.display = True
+        elif self.macro_error:
             t = Text("Macro cannot be used: ", style="bold red")
             t.append_text(safe(self.macro_error, "red"))
             w.update(t)
@@ -268,12 +349,14 @@ class ReplyScreen(BaseScreen):
         self._apply_mode()
         self._refresh_macro_list()
         self.macro_error = None
-        if self.macro is not None and self.draft_text == self._last_rendered:
-            # untouched macro text: re-render it for the new recipient / channel
+        if self.macro is not None and (self._rendering or self.draft_text == self._last_rendered):
+            # untouched (or still rendering) macro text: re-render it for the new recipient / channel
             if self._eligible(self.macro):
                 self.use_macro(self.macro)
                 return
             self.macro = None
+            self._render_token += 1  # drop a render for the old target
+            self._rendering = False
         self._render_macro_error()
         self._run_checks()
 
@@ -312,28 +395,51 @@ class ReplyScreen(BaseScreen):
             self._save_timer.stop()
         self._save_timer = self.set_timer(DRAFT_SAVE_DELAY, lambda: self.save_draft(self.draft_text))
 
-    def _reporter_terms(self) -> list[str]:
-        terms: list[str] = []
+    def _terms(self) -> tuple[str, ...]:
+        """Everything that identifies a reporter: the clear names / phone / email from the
+        store (loaded in a worker, never displayed) plus the display names on screen."""
+        terms: list[str] = list(self._identity_terms)
         for p in self.detail.parties:
             if p.involvement is Involvement.REPORTER and p.display_name.strip():
                 terms.append(p.display_name.strip())
                 terms.append(p.display_name.split()[0])
-        return terms
+        return tuple(dict.fromkeys(terms))
+
+    def _identity_check_missing(self) -> bool:
+        """A public reply to someone other than the reporter needs the reporter's identity terms."""
+        r = self.recipient
+        return self.is_public and r is not None and r.involvement is not Involvement.REPORTER and \
+            self._terms_status != "ok"
 
     def _run_checks(self) -> None:
         r = self.recipient
         subject = self.query_one("#subject", Input).value if self.channel is Channel.EMAIL else None
-        self.checks = check_draft(
-            self.draft_text,
-            self.channel,
-            subject=subject,
-            is_enforcement_notice=bool(self.macro and self.macro.is_enforcement_notice),
-            reporter_terms=self._reporter_terms(),
-            recipient_is_reporter=bool(r and r.involvement is Involvement.REPORTER),
-        )
+        is_notice = bool(self.macro and self.macro.is_enforcement_notice)
+        terms = self._terms()
+        recipient_is_reporter = bool(r and r.involvement is Involvement.REPORTER)
+        key = (self.draft_text, self.channel, subject, is_notice, terms, recipient_is_reporter)
+        if key != self._checks_key:  # a rendered macro arrives already checked (worker)
+            self.checks = check_draft(
+                self.draft_text,
+                self.channel,
+                subject=subject,
+                is_enforcement_notice=is_notice,
+                reporter_terms=terms,
+                recipient_is_reporter=recipient_is_reporter,
+            )
+            self._checks_key = key
         t = Text()
         if self.is_public and r is None:
             t.append("✖ Choose a recipient\n", style="bold red")
+        if self._rendering:
+            t.append("• Rendering the macro…\n", style="dim")
+        if self._identity_check_missing():
+            if self._terms_status == "failed":
+                t.append("✖ Cannot check the draft against the reporter's identity: ", style="bold red")
+                t.append_text(safe(self._terms_error, "bold red", single_line=True, limit=120))
+                t.append("\n")
+            else:
+                t.append("• Loading the reporter check…\n", style="dim")
         if self.macro_error:
             t.append("✖ ", style="bold red")
             t.append_text(safe(self.macro_error, "bold red", single_line=True))
@@ -348,7 +454,13 @@ class ReplyScreen(BaseScreen):
 
     @property
     def blocked(self) -> bool:
-        return bool(self.macro_error) or blocking(self.checks) or (self.is_public and self.recipient is None)
+        return (
+            bool(self.macro_error)
+            or self._rendering
+            or blocking(self.checks)
+            or (self.is_public and self.recipient is None)
+            or self._identity_check_missing()
+        )
 
     # ------------------------------------------------------------------ send
     @on(Button.Pressed, "#send")
