@@ -16,8 +16,10 @@ result has been refreshed:
   until the party-history tab is rendered too).
 
 "Refreshed" = the handler of the worker's result message (``QueueLoaded`` /
-``CaseLoaded`` / ``HistoryLoaded``) ran and a ``call_after_refresh`` callback
-fired after it, i.e. the compositor has painted the new content. No sleeps.
+``CaseLoaded`` / ``HistoryLoaded``) ran, and after it the screen's update timer
+ran a compositor refresh that left nothing pending (no queued screen messages,
+no widget waiting to repaint or re-layout, no DataTable dimension work): the
+new content is on screen. No sleeps.
 The process's peak RSS (``ru_maxrss``) at the end is the console's peak memory
 for this session.
 """
@@ -99,13 +101,25 @@ _CHARS = {"slash": "/", "enter": "\r", "escape": "\x1b", "space": " "}
 class Harness:
     def __init__(self, app: Any) -> None:
         self.app = app
+        # "<kind>": result message handled; "<kind>_painted": then settled on screen
         self.events: dict[str, asyncio.Event] = {
-            "queue": asyncio.Event(), "case": asyncio.Event(), "history": asyncio.Event(),
+            k: asyncio.Event() for k in ("queue", "case", "history", "queue_painted", "case_painted", "history_painted")
         }
+        self.armed: set[str] = set()
         self.failures = 0
+        self.failed: list[str] = []
 
-    def signal(self, kind: str) -> None:
+    def handled(self, kind: str) -> None:
         self.events[kind].set()
+        self.armed.add(kind)
+
+    def after_update(self, screen: Any) -> None:
+        """Called after every screen update-timer run (a compositor refresh)."""
+        if not self.armed or screen is not self.app.screen or not settled(screen):
+            return
+        for kind in self.armed:
+            self.events[kind + "_painted"].set()
+        self.armed.clear()
 
     def press(self, key: str) -> None:
         from textual import events
@@ -115,23 +129,28 @@ class Harness:
         ev.set_sender(self.app)
         self.app._driver.send_message(ev)
 
+    def clear(self) -> None:
+        self.armed.clear()
+        for e in self.events.values():
+            e.clear()
+
     async def wait(self, kind: str) -> bool:
         try:
             await asyncio.wait_for(self.events[kind].wait(), WAIT_S)
             return True
         except TimeoutError:
             self.failures += 1
+            self.failed.append(kind)
             return False
 
     async def timed(self, key: str, kind: str, also: str | None = None) -> tuple[float | None, float | None]:
-        for e in self.events.values():
-            e.clear()
+        self.clear()
         t0 = time.perf_counter()
         self.press(key)
-        ok = await self.wait(kind)
+        ok = await self.wait(kind + "_painted")
         t1 = time.perf_counter()
         t2 = None
-        if also is not None and await self.wait(also):
+        if also is not None and await self.wait(also + "_painted"):
             t2 = time.perf_counter()
         return (t1 - t0 if ok else None), (t2 - t0 if t2 is not None else None)
 
@@ -139,32 +158,57 @@ class Harness:
         await pilot.pause()
 
 
+def settled(screen: Any) -> bool:
+    """Nothing left to paint on ``screen`` right after a compositor refresh."""
+    from textual.widgets import DataTable
+
+    if screen._message_queue.qsize() or screen._layout_required or screen._repaint_required:
+        return False
+    if screen._dirty_widgets or screen._scroll_required:
+        return False
+    for w in screen.walk_children(with_self=False):
+        if w._repaint_required or w._layout_required or w._message_queue.qsize():
+            return False
+        if isinstance(w, DataTable) and (w._require_update_dimensions or w._updated_cells):
+            return False
+    return True
+
+
 def install_hooks(h_ref: list[Harness]) -> None:
+    from textual.screen import Screen
+
     from critresp.screens.case import CaseScreen
     from critresp.screens.queue import QueueScreen
 
     q_orig = QueueScreen.on_queue_loaded
     c_orig = CaseScreen.on_case_loaded
     h_orig = CaseScreen.on_history_loaded
+    u_orig = Screen._on_timer_update
 
     def on_queue_loaded(self, message):  # type: ignore[no-untyped-def]
         q_orig(self, message)
         if message.token == self._token and h_ref:
-            self.call_after_refresh(h_ref[0].signal, "queue")
+            h_ref[0].handled("queue")
 
     def on_case_loaded(self, message):  # type: ignore[no-untyped-def]
         c_orig(self, message)
         if message.case_id == self.case_id and h_ref:
-            self.call_after_refresh(h_ref[0].signal, "case")
+            h_ref[0].handled("case")
 
     def on_history_loaded(self, message):  # type: ignore[no-untyped-def]
         h_orig(self, message)
         if message.case_id == self.case_id and h_ref:
-            self.call_after_refresh(h_ref[0].signal, "history")
+            h_ref[0].handled("history")
+
+    def on_timer_update(self):  # type: ignore[no-untyped-def]
+        u_orig(self)
+        if h_ref:
+            h_ref[0].after_update(self)
 
     QueueScreen.on_queue_loaded = on_queue_loaded  # type: ignore[method-assign]
     CaseScreen.on_case_loaded = on_case_loaded  # type: ignore[method-assign]
     CaseScreen.on_history_loaded = on_history_loaded  # type: ignore[method-assign]
+    Screen._on_timer_update = on_timer_update  # type: ignore[method-assign]
 
 
 async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -> dict[str, Any]:
@@ -208,6 +252,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                 dt, _ = await h.timed(key, "queue")
                 if dt is not None:
                     results["filter"].append(dt)
+            h.clear()
             h.press("x")  # back to the default query
             await h.wait("queue")
             await h.settle(pilot)
@@ -225,8 +270,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                 if dt is not None:
                     results["search"].append(dt)
                     per_term.append({"q": term, "ms": round(dt * 1000, 2), "total": screen.total})
-                for e in h.events.values():
-                    e.clear()
+                h.clear()
                 h.press("escape")  # clear the search: back to the whole queue
                 await h.wait("queue")
                 await h.settle(pilot)
@@ -261,17 +305,18 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                     results["open"].append(dt)
                 if dt_hist is not None:
                     results["open_history"].append(dt_hist)
-                for e in h.events.values():
-                    e.clear()
+                h.clear()
                 h.press("escape")
                 await h.wait("queue")
                 await h.settle(pilot)
-                for _ in range(rng.randint(1, 9)):
+                table = screen.table
+                for _ in range(min(rng.randint(1, 9), max(0, table.row_count - 2 - table.cursor_row))):
                     h.press("j")
                 await h.settle(pilot)
                 if n % 20 == 0 and screen.page is not None and screen.page.next_cursor is not None:
                     h.press("end")
                     await h.settle(pilot)
+                    h.clear()
                     h.press("pagedown")
                     await h.wait("queue")
                     await h.settle(pilot)
@@ -283,6 +328,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
     out["first_paint_in_process_ms"] = round(first_paint * 1000, 1)
     out["queue_total"] = total_rows
     out["failures"] = h.failures
+    out["failed_waits"] = h.failed
     out["peak_rss_mb"] = round(ru.ru_maxrss / 1024, 1)
     out["search_terms"] = per_term
     return out

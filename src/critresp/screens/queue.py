@@ -70,6 +70,7 @@ class QueueScreen(BaseScreen):
         self._token = 0
         self._search_timer: Timer | None = None
         self.loaded_once = False
+        self._static_cells: dict[QueueRow, list[Text]] = {}
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -175,6 +176,17 @@ class QueueScreen(BaseScreen):
         self._render_header()
 
     def _row_cells(self, row: QueueRow, now) -> list[Text]:
+        # The cells of a row depend only on the (frozen) row, except the countdown:
+        # keep them, so paging back or toggling a filter back does not rebuild them.
+        static = self._static_cells.get(row)
+        if static is None:
+            static = self._static_row_cells(row)
+            if len(self._static_cells) >= 4000:
+                self._static_cells.clear()
+            self._static_cells[row] = static
+        return [static[0], countdown_text(row.due_at, now, int(row.tier), row.due_kind), *static[1:]]
+
+    def _static_row_cells(self, row: QueueRow) -> list[Text]:
         me = self.capp.actor.id
         if row.assignee_name or row.assignee_id:
             assignee = safe(row.assignee_name or row.assignee_id, "bold cyan" if row.assignee_id == me else "",
@@ -189,7 +201,6 @@ class QueueScreen(BaseScreen):
         status_style = "bold magenta" if row.status is CaseStatus.PENDING_APPROVAL else ""
         return [
             tier_text(row.tier),
-            countdown_text(row.due_at, now, int(row.tier), row.due_kind),
             Text(row.id, no_wrap=True),
             Text(row.category, no_wrap=True),
             Text(row.status.value, style=status_style, no_wrap=True),
@@ -208,6 +219,7 @@ class QueueScreen(BaseScreen):
             table.clear()
             for row in self.rows:
                 table.add_row(*self._row_cells(row, now), key=row.id)
+            table.flush_dimensions()  # size the new rows now: one layout + paint, not two
             if keep_case_id is not None and keep_case_id in table.rows:
                 cursor_row = table.get_row_index(keep_case_id)
             if self.rows:
@@ -239,11 +251,22 @@ class QueueScreen(BaseScreen):
             return
         now = self.capp.clock.now()
         table = self.table
+        # Any cell update makes the DataTable re-render every visible cell, so only
+        # touch the countdowns whose text or style actually changed this second.
+        changed = []
+        for row in self.rows:
+            if row.due_at is None or row.id not in table.rows:
+                continue
+            cell = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
+            old = table.get_cell(row.id, "due")
+            if isinstance(old, Text) and old.plain == cell.plain and old.style == cell.style:
+                continue
+            changed.append((row.id, cell))
+        if not changed:
+            return
         with self.app.batch_update():
-            for row in self.rows:
-                if row.due_at is None:
-                    continue
-                table.update_cell(row.id, "due", countdown_text(row.due_at, now, int(row.tier), row.due_kind))
+            for row_id, cell in changed:
+                table.update_cell(row_id, "due", cell)
 
     # ------------------------------------------------------------------ header
     def describe_query(self) -> Text:
