@@ -159,3 +159,12 @@ class ReporterTermsLoaded(Message):
         self.case_id = case_id
         self.terms = terms
         self.error = error
+
+
+class NoticesRead(Message):
+    """These sync notices were marked read (the associate viewed the Notices tab)."""
+
+    def __init__(self, case_id: str, notice_ids: tuple[int, ...]) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.notice_ids = notice_ids

@@ -316,3 +316,143 @@ async def test_reply_to_the_subject_naming_the_reporter_is_blocked(make_app, sto
         reply._set_draft("Hello Ms Quintero, we are looking into it.")
         await pilot.pause()
         assert not any(c.code == "reveals_reporter" for c in reply.checks), reply.checks
+
+
+# ---------------------------------------------------------------------- 4. typed text survives refusals
+async def test_a_refused_form_comes_back_with_what_was_typed(make_app, store) -> None:
+    from .helpers import toasts
+
+    cid = _first_unassigned(store)
+    other = Actor("other-9", "Dana Reyes")
+    reason = "Caller mentioned a weapon at the door"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_case(pilot, cid)
+        # someone else holds the case: escalate and enforcement are refused by the local rules
+        assert store.apply(other, Claim(case_id=cid, created_at=app.clock.now())).ok
+        await pilot.press("x")
+        await settle(pilot)
+        first = app.screen
+        assert isinstance(first, FormModal)
+        first.set_value("reason", reason)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any(t.startswith("Refused") for t in toasts(app)), toasts(app)
+        again = app.screen
+        assert isinstance(again, FormModal) and again is not first
+        assert again.values()["reason"] == reason
+        assert store.load_draft(cid, "escalate") == reason
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("x")  # opening the form later offers the kept text
+        await settle(pilot)
+        assert app.screen.values()["reason"] == reason
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # enforcement: refused after the confirm step, the whole form comes back
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        form.set_value("level", 1)
+        form.set_value("rule", "CG-4.2 harassment")
+        form.set_value("reason", "Threatening messages to the customer")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        back = app.screen
+        assert isinstance(back, FormModal), type(back)
+        vals = back.values()
+        assert vals["level"] == 1 and vals["rule"] == "CG-4.2 harassment"
+        assert vals["reason"] == "Threatening messages to the customer"
+        assert store.load_draft(cid, "enforce") == "Threatening messages to the customer"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+    store.apply(other, Release(case_id=cid, created_at=app.clock.now()))
+    app = make_app()  # a new session reads the kept text from the store; success clears it
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_case(pilot, cid)
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen.values()["reason"] == reason
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.detail.escalated_to == "lead"
+        assert store.load_draft(cid, "escalate") is None
+        assert isinstance(app.screen, CaseScreen)
+
+
+async def test_notices_tab_marks_read_and_restores_kept_drafts(make_app, store, actor) -> None:
+    import pytest
+
+    if not hasattr(store, "record_push_results"):
+        pytest.skip("needs the real store's outbox")
+    from critresp.domain.mutations import AddNote, SendReply
+    from critresp.domain.taxonomy import Channel
+    from critresp.store.api import PushResult
+
+    from .conftest import NOW
+
+    cid = _first_unassigned(store)
+    reporter = next(p for p in store.case_detail(cid).parties if p.involvement is Involvement.REPORTER)
+    note_text = "Store manager confirmed the refund"
+    reply_text = "We are sorry, we are looking into it today."
+    muts = [
+        AddNote(case_id=cid, body=note_text, created_at=NOW),
+        SendReply(case_id=cid, channel=Channel.SMS, recipient_party_id=reporter.id, body=reply_text, created_at=NOW),
+    ]
+    for m in muts:
+        assert store.apply(actor, m).ok
+    items = [i for i in store.outbox_pending() if i.mutation.case_id == cid]
+    store.record_push_results([PushResult(i.seq, i.mutation_id, "rejected", code="forbidden", message="Refused [/]")
+                               for i in items])
+    assert store.load_draft(cid, f"rejected:{muts[0].mutation_id}") == note_text
+
+    def queue_row():
+        return next(r for r in store.queue_page(QueueQuery(), limit=500).rows if r.id == cid)
+
+    assert queue_row().notice is not None
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_case(pilot, cid)
+        assert len(screen.detail.notices) == 2 and not any(n.read for n in screen.detail.notices)
+        assert store.notices(cid, unread_only=True)  # not viewed yet
+        await pilot.press("N")
+        await settle(pilot)
+        assert store.notices(cid, unread_only=True) == []
+        assert all(n.read for n in screen.detail.notices)
+        assert "Refused [/]" in screen_text(app) and note_text in screen_text(app)
+
+        # R with two kept drafts: pick one; a note goes back into the note form
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerModal)
+        plains = _option_plains(app)
+        idx = next(i for i, p in enumerate(plains) if "add_note" in p)
+        app.screen.query_one("OptionList").highlighted = idx
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FormModal) and app.screen.values()["body"] == note_text
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # ... and a reply into the reply composer
+        await pilot.press("R")
+        await settle(pilot)
+        plains = _option_plains(app)
+        idx = next(i for i, p in enumerate(plains) if "send_reply" in p)
+        app.screen.query_one("OptionList").highlighted = idx
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReplyScreen) and app.screen.draft_text == reply_text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert queue_row().notice is None  # the queue's notice marker is cleared
+        shown = next((r for r in app.screen.rows if r.id == cid), None)
+        assert shown is None or shown.notice is None

@@ -3,10 +3,11 @@ order, party history / linked accounts, notices, and every case action."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from dataclasses import replace
+from typing import Any, Callable, Iterable
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -35,8 +36,8 @@ from ..domain.taxonomy import (
     ResolutionCode,
     Tier,
 )
-from ..messages import ActionApplied, CaseLoaded, HistoryLoaded, PiiRevealed, WorkFailed
-from ..store.views import CaseDetail, PartyHistory, PartyView
+from ..messages import ActionApplied, CaseLoaded, DraftLoaded, HistoryLoaded, NoticesRead, PiiRevealed, WorkFailed
+from ..store.views import CaseDetail, NoticeView, PartyHistory, PartyView
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
 from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
@@ -59,6 +60,27 @@ ESCALATION_TARGETS = (
 def _fmt_time(dt) -> str:
     return dt.strftime("%Y-%m-%d %H:%M") if dt else "—"
 
+
+# Forms whose free text must survive a refusal: draft key -> the text field. The text
+# is kept with store.save_draft(case_id, key, text) and offered when the form opens again.
+FORM_TEXT_FIELDS = {
+    "note": "body",
+    "escalate": "reason",
+    "resolve": "summary",
+    "enforce": "reason",
+    "reopen": "reason",
+    "tier": "reason",
+    "decide": "comment",
+}
+# a refused mutation's kind -> the form its kept draft is restored into (others: a note)
+KIND_TO_FORM = {
+    "add_note": "note",
+    "escalate": "escalate",
+    "resolve": "resolve",
+    "propose_enforcement": "enforce",
+    "reopen": "reopen",
+    "set_tier": "tier",
+}
 
 # timeline kinds that carry what a party told us
 INBOUND_KINDS = frozenset({"report", "message_in"})
@@ -84,6 +106,7 @@ class CaseScreen(BaseScreen):
         Binding("h", "show_tab('history')", "History", show=False, id="case.tab_history"),
         Binding("l", "show_tab('timeline')", "Timeline", show=False, id="case.tab_timeline"),
         Binding("N", "show_tab('notices')", "Notices", show=False, id="case.tab_notices"),
+        Binding("R", "restore_draft", "Restore kept draft", show=False, id="case.restore_draft"),
         Binding("f5", "reload", "Reload", show=False, id="case.reload"),
     ]
 
@@ -93,6 +116,9 @@ class CaseScreen(BaseScreen):
         self.detail: CaseDetail | None = None
         self.history: PartyHistory | None = None
         self.revealed: dict[tuple[str, str], str] = {}
+        self.form_drafts: dict[str, str] = {}  # FORM_TEXT_FIELDS key -> text kept after a refusal
+        self._form_attempts: dict[Any, tuple[str, dict, Callable[[dict], None]]] = {}  # mutation_id -> form
+        self._marking: set[int] = set()  # notice ids being marked read
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
@@ -115,6 +141,7 @@ class CaseScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.reload()
+        self._load_form_drafts(self.case_id)
         self.set_interval(1.0, self._render_header)
 
     # ------------------------------------------------------------------ loading
@@ -148,6 +175,12 @@ class CaseScreen(BaseScreen):
             return
         self.detail = message.detail
         self._render_all()
+        if self.query_one(TabbedContent).active == "notices":
+            self._mark_notices_read()  # the associate is looking at them
+
+    @on(TabbedContent.TabActivated, "#case-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._on_tab_activated(event.pane.id if event.pane is not None else None)
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         if message.case_id == self.case_id:
@@ -337,6 +370,8 @@ class CaseScreen(BaseScreen):
                 t.append("\n    kept draft: ", style="bold")
                 t.append_text(safe(n.draft))
             t.append("\n")
+        if any(n.draft for n in d.notices):
+            t.append("\nR puts a kept draft back into the Reply / Note composer.", style="dim")
         self.query_one("#case-notices", Static).update(t)
         # surface unread notices in the tab title
         unread = sum(1 for n in d.notices if not n.read)
@@ -393,8 +428,76 @@ class CaseScreen(BaseScreen):
         r = message.result
         self.notify(Text(r.message), severity="information" if r.ok else "error",
                     title="Done" if r.ok else "Refused", timeout=6 if r.ok else 10)
+        attempt = self._form_attempts.pop(r.mutation_id, None)
+        if attempt is not None:
+            key, vals, reopen = attempt
+            field = FORM_TEXT_FIELDS.get(key)
+            text_ = (vals.get(field) or "") if field else ""
+            if not r.ok:
+                # refused locally: keep what was typed (store draft) and show the same form again
+                if text_.strip():
+                    self.form_drafts[key] = text_
+                    self._save_form_draft(key, text_)
+                reopen(vals)
+            elif self.form_drafts.pop(key, None) is not None:
+                self._save_form_draft(key, "")
         self.reload()
         self.capp.refresh_sync_status()
+
+    # ------------------------------------------------------------------ forms that keep typed text
+    @work(thread=True, group="form-drafts", exclusive=True, exit_on_error=False)
+    def _load_form_drafts(self, case_id: str) -> None:
+        for key in FORM_TEXT_FIELDS:
+            try:
+                text_ = self.capp.store.load_draft(case_id, key)
+            except Exception as exc:  # noqa: BLE001
+                self.post_message(WorkFailed("draft", str(exc)))
+                return
+            if text_:
+                self.post_message(DraftLoaded(case_id, key, text_))
+
+    def on_draft_loaded(self, message: DraftLoaded) -> None:
+        if message.case_id == self.case_id and message.key in FORM_TEXT_FIELDS and message.text:
+            self.form_drafts.setdefault(message.key, message.text)
+
+    @work(thread=True, group="draft-save", exit_on_error=False)
+    def _save_form_draft(self, key: str, text_: str) -> None:
+        try:
+            self.capp.store.save_draft(self.case_id, key, text_)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("draft", str(exc)))
+
+    def _form(
+        self,
+        key: str,
+        title: "str | Text",
+        fields: list[FieldSpec],
+        submit_label: str,
+        on_values: "Callable[[dict], None]",
+        prefill: dict | None = None,
+    ) -> None:
+        """Push a FormModal. ``prefill`` (what was typed before a refusal) or the kept
+        draft of this form fills it; ``on_values`` runs with the submitted values."""
+        prefill = {k: v for k, v in (prefill or {}).items() if v is not None}
+        field = FORM_TEXT_FIELDS.get(key)
+        restored = False
+        if field and field not in prefill and self.form_drafts.get(key):
+            prefill[field] = self.form_drafts[key]
+            restored = True
+        fields = [replace(f, value=prefill[f.name]) if f.name in prefill else f for f in fields]
+
+        def done(vals: dict | None) -> None:
+            if vals:
+                on_values(vals)
+
+        self.app.push_screen(FormModal(title, fields, submit_label), done)
+        if restored:
+            self.notify("Restored the text you typed last time (it was not applied)")
+
+    def _apply_form(self, key: str, mutation: Any, vals: dict, reopen: "Callable[[dict], None]") -> None:
+        """Apply a form's mutation; if the rules refuse it, ``reopen(vals)`` shows the form again."""
+        self._form_attempts[mutation.mutation_id] = (key, dict(vals), reopen)
+        self.apply(mutation)
 
     def _need_detail(self) -> CaseDetail | None:
         if self.detail is None:
@@ -429,7 +532,7 @@ class CaseScreen(BaseScreen):
 
         self.app.push_screen(PickerModal("Categorize", options, current=d.category), done)
 
-    def action_set_tier(self) -> None:
+    def action_set_tier(self, prefill: dict | None = None) -> None:
         d = self._need_detail()
         if d is None:
             return
@@ -439,24 +542,23 @@ class CaseScreen(BaseScreen):
             FieldSpec("reason", "Reason", "text", required=True),
         ]
 
-        def done(vals: dict | None) -> None:
-            if vals:
-                self.apply(SetTier(case_id=self.case_id, tier=Tier(vals["tier"]), reason=vals["reason"],
-                                   created_at=self._now()))
+        def submit(vals: dict) -> None:
+            self._apply_form("tier", SetTier(case_id=self.case_id, tier=Tier(vals["tier"]), reason=vals["reason"],
+                                             created_at=self._now()), vals, self.action_set_tier)
 
-        self.app.push_screen(FormModal("Change tier (SLA clocks are recomputed from creation)", fields, "Apply"), done)
+        self._form("tier", "Change tier (SLA clocks are recomputed from creation)", fields, "Apply", submit, prefill)
 
-    def action_note(self) -> None:
+    def action_note(self, prefill: dict | None = None) -> None:
         fields = [FieldSpec("body", "Note (internal - never sent to anyone)", "text", required=True)]
 
-        def done(vals: dict | None) -> None:
-            if vals:
-                self.apply(AddNote(case_id=self.case_id, body=vals["body"], created_at=self._now()))
+        def submit(vals: dict) -> None:
+            self._apply_form("note", AddNote(case_id=self.case_id, body=vals["body"], created_at=self._now()),
+                             vals, self.action_note)
 
         title = Text("INTERNAL NOTE - not sent to anyone", style="bold black on grey62")
-        self.app.push_screen(FormModal(title, fields, "Add note"), done)
+        self._form("note", title, fields, "Add note", submit, prefill)
 
-    def action_reply(self) -> None:
+    def action_reply(self, initial_draft: str | None = None) -> None:
         d = self._need_detail()
         if d is None:
             return
@@ -465,9 +567,9 @@ class CaseScreen(BaseScreen):
         def done(result: Any) -> None:
             self.reload()
 
-        self.app.push_screen(ReplyScreen(d), done)
+        self.app.push_screen(ReplyScreen(d, initial_draft=initial_draft), done)
 
-    def action_enforce(self) -> None:
+    def action_enforce(self, prefill: dict | None = None) -> None:
         d = self._need_detail()
         if d is None:
             return
@@ -487,12 +589,7 @@ class CaseScreen(BaseScreen):
             FieldSpec("duration_days", "Duration in days (L3 fixed term)", "int"),
             FieldSpec("include_linked", "Also deactivate linked accounts (L4)", "check", value=False),
         ]
-
-        def done(vals: dict | None) -> None:
-            if vals:
-                self._confirm_enforcement(d, vals)
-
-        self.app.push_screen(FormModal("Enforcement", fields, "Review"), done)
+        self._form("enforce", "Enforcement", fields, "Review", lambda vals: self._confirm_enforcement(d, vals), prefill)
 
     def enforcement_summary(self, d: CaseDetail, vals: dict) -> Text:
         level = EnforcementLevel(vals["level"])
@@ -533,11 +630,11 @@ class CaseScreen(BaseScreen):
             if not ok:
                 self.notify("Enforcement cancelled")
                 return
-            self.apply(ProposeEnforcement(
+            self._apply_form("enforce", ProposeEnforcement(
                 case_id=self.case_id, party_id=vals["party"], level=level, rule=vals["rule"], reason=vals["reason"],
                 restriction=vals.get("restriction"), duration_days=vals.get("duration_days"),
                 include_linked=bool(vals.get("include_linked")), created_at=self._now(),
-            ))
+            ), vals, self.action_enforce)
 
         label = "Send for approval" if level.needs_second_approver else "Apply enforcement"
         self.app.push_screen(ConfirmModal("Confirm enforcement", body, label, danger=True), done)
@@ -567,28 +664,32 @@ class CaseScreen(BaseScreen):
             if eid is None:
                 return
             ev = next(e for e in pending if str(e.id) == eid)
-            fields = [FieldSpec("comment", "Comment", "text", required=not approve)]
-
-            def done(vals: dict | None) -> None:
-                if vals is not None:
-                    self.apply(DecideEnforcement(case_id=self.case_id, enforcement_id=ev.id, approve=approve,
-                                                 comment=vals.get("comment") or "", created_at=self._now()))
-
-            self.app.push_screen(FormModal(f"{verb} {ev.level.label} {ev.level.title}", fields, verb), done)
+            self._decide_form(ev, approve)
 
         self.app.push_screen(PickerModal(f"{verb} which pending enforcement?", options), picked)
 
-    def action_escalate(self) -> None:
+    def _decide_form(self, ev: Any, approve: bool, prefill: dict | None = None) -> None:
+        verb = "Approve" if approve else "Decline"
+        fields = [FieldSpec("comment", "Comment", "text", required=not approve)]
+
+        def submit(vals: dict) -> None:
+            self._apply_form("decide", DecideEnforcement(
+                case_id=self.case_id, enforcement_id=ev.id, approve=approve, comment=vals.get("comment") or "",
+                created_at=self._now()), vals, lambda v: self._decide_form(ev, approve, v))
+
+        self._form("decide", f"{verb} {ev.level.label} {ev.level.title}", fields, verb, submit, prefill)
+
+    def action_escalate(self, prefill: dict | None = None) -> None:
         fields = [
             FieldSpec("to", "Escalate to", "select", options=list(ESCALATION_TARGETS), value="lead", required=True),
             FieldSpec("reason", "Reason", "text", required=True),
         ]
 
-        def done(vals: dict | None) -> None:
-            if vals:
-                self.apply(Escalate(case_id=self.case_id, to=vals["to"], reason=vals["reason"], created_at=self._now()))
+        def submit(vals: dict) -> None:
+            self._apply_form("escalate", Escalate(case_id=self.case_id, to=vals["to"], reason=vals["reason"],
+                                                  created_at=self._now()), vals, self.action_escalate)
 
-        self.app.push_screen(FormModal("Escalate", fields, "Escalate"), done)
+        self._form("escalate", "Escalate", fields, "Escalate", submit, prefill)
 
     def action_merge(self) -> None:
         fields = [FieldSpec("into", "Merge this case into case id", required=True, placeholder="CR-000123")]
@@ -607,28 +708,96 @@ class CaseScreen(BaseScreen):
 
         self.app.push_screen(FormModal("Merge duplicate", fields, "Review"), done)
 
-    def action_resolve(self) -> None:
+    def action_resolve(self, prefill: dict | None = None) -> None:
         fields = [
             FieldSpec("code", "Resolution code", "select",
                       options=[(c.value.replace("_", " "), c.value) for c in ResolutionCode], required=True),
             FieldSpec("summary", "Summary", "text"),
         ]
 
-        def done(vals: dict | None) -> None:
-            if vals:
-                self.apply(Resolve(case_id=self.case_id, code=ResolutionCode(vals["code"]),
-                                   summary=vals.get("summary") or "", created_at=self._now()))
+        def submit(vals: dict) -> None:
+            self._apply_form("resolve", Resolve(case_id=self.case_id, code=ResolutionCode(vals["code"]),
+                                                summary=vals.get("summary") or "", created_at=self._now()),
+                             vals, self.action_resolve)
 
-        self.app.push_screen(FormModal("Resolve case", fields, "Resolve"), done)
+        self._form("resolve", "Resolve case", fields, "Resolve", submit, prefill)
 
-    def action_reopen(self) -> None:
+    def action_reopen(self, prefill: dict | None = None) -> None:
         fields = [FieldSpec("reason", "Reason", "text", required=True)]
 
-        def done(vals: dict | None) -> None:
-            if vals:
-                self.apply(Reopen(case_id=self.case_id, reason=vals["reason"], created_at=self._now()))
+        def submit(vals: dict) -> None:
+            self._apply_form("reopen", Reopen(case_id=self.case_id, reason=vals["reason"], created_at=self._now()),
+                             vals, self.action_reopen)
 
-        self.app.push_screen(FormModal("Reopen case", fields, "Reopen"), done)
+        self._form("reopen", "Reopen case", fields, "Reopen", submit, prefill)
+
+    # ------------------------------------------------------------------ notices
+    def _on_tab_activated(self, pane_id: str | None) -> None:
+        if pane_id == "notices":
+            self._mark_notices_read()
+
+    def _mark_notices_read(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        ids = tuple(n.id for n in d.notices if not n.read and n.id not in self._marking)
+        if ids:
+            self._marking.update(ids)
+            self._mark_read_worker(ids)
+
+    @work(thread=True, group="notices-read", exit_on_error=False)
+    def _mark_read_worker(self, ids: tuple[int, ...]) -> None:
+        done: list[int] = []
+        try:
+            for nid in ids:
+                self.capp.store.mark_notice_read(nid)
+                done.append(nid)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("notices", str(exc)))
+        self.post_message(NoticesRead(self.case_id, tuple(done)))
+
+    def on_notices_read(self, message: NoticesRead) -> None:
+        if message.case_id == self.case_id:
+            self._marking.difference_update(message.notice_ids)
+            if message.notice_ids:
+                self.reload()
+
+    def action_restore_draft(self) -> None:
+        """Put the text kept from a refused action back into the Reply / Note composer."""
+        d = self._need_detail()
+        if d is None:
+            return
+        kept = [n for n in d.notices if n.draft and n.draft.strip()]
+        if not kept:
+            self.notify("No kept drafts on this case")
+            return
+        if len(kept) == 1:
+            self.restore_notice_draft(kept[0])
+            return
+        options = []
+        for i, n in enumerate(kept):
+            label = Text(f"{_fmt_time(n.at)} {n.mutation_kind or n.kind}: ")
+            label.append_text(safe(n.draft, single_line=True, limit=70))
+            options.append((i, label))
+
+        def picked(i: int | None) -> None:
+            if i is not None:
+                self.restore_notice_draft(kept[i])
+
+        self.app.push_screen(PickerModal("Restore which kept draft?", options), picked)
+
+    def restore_notice_draft(self, notice: NoticeView) -> None:
+        text_ = notice.draft or ""
+        kind = notice.mutation_kind or ""
+        if kind == "send_reply":
+            self.action_reply(initial_draft=text_)
+            return
+        key = KIND_TO_FORM.get(kind, "note")
+        opener = {
+            "note": self.action_note, "escalate": self.action_escalate, "resolve": self.action_resolve,
+            "enforce": self.action_enforce, "reopen": self.action_reopen, "tier": self.action_set_tier,
+        }[key]
+        opener(prefill={FORM_TEXT_FIELDS[key]: text_})
 
     # ------------------------------------------------------------------ PII
     def action_reveal(self) -> None:

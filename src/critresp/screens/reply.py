@@ -43,9 +43,11 @@ class ReplyScreen(BaseScreen):
         Binding("ctrl+t", "toggle_internal", "Public / internal", id="reply.toggle_internal"),
     ]
 
-    def __init__(self, detail: CaseDetail) -> None:
+    def __init__(self, detail: CaseDetail, initial_draft: str | None = None) -> None:
+        """``initial_draft``: text to start from (a draft kept from a refused action)."""
         super().__init__()
         self.detail = detail
+        self.initial_draft = initial_draft
         self.case_id = detail.id
         self.macros: list[MacroView] = []
         self.macro: MacroView | None = None
@@ -104,8 +106,13 @@ class ReplyScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self._load_macros()
-        self._load_draft()
         self._load_reporter_terms()
+        if self.initial_draft and self.initial_draft.strip():
+            self._set_draft(self.initial_draft)
+            self._schedule_save()
+            self.notify("Restored the kept draft (not sent)")
+        else:
+            self._load_draft()
         self._apply_mode()
         self.query_one("#macro-search", Input).focus()
 
