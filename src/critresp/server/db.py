@@ -369,6 +369,14 @@ class WriteTx:
         self.changed += len(rows)
 
 
+@dataclass
+class WriteBatch:
+    """A writer transaction shared by several units of work (``Database.batch``)."""
+
+    conn: Connection
+    done: list[WriteTx] = field(default_factory=list)
+
+
 # prebuilt statements for the hot path (building a statement costs more than running it)
 _INSERT = {k: insert(t) for k, t in ENTITY_TABLE.items()}
 _UPDATE = {k: update(t).where(t.c.id == bindparam("b_id")) for k, t in ENTITY_TABLE.items()}
@@ -402,11 +410,20 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[WriteTx]:
+    def write(self, batch: "WriteBatch | None" = None) -> Iterator[WriteTx]:
         """A writing transaction: takes the writer lock by bumping the seq counter first.
 
         Raise to roll back. After commit, ``on_commit(seq)`` is called when something changed.
+
+        Inside ``batch`` (see :meth:`batch`) the unit shares the batch's transaction
+        (with its own seq); ``on_commit`` / ``after_commit`` run when the batch commits.
         """
+        if batch is not None:
+            seq = batch.conn.execute(BUMP_SEQ).scalar_one()
+            tx = WriteTx(batch.conn, seq)
+            yield tx
+            batch.done.append(tx)
+            return
         with self.engine.connect().execution_options(writer=True) as conn:
             with conn.begin():
                 seq = conn.execute(BUMP_SEQ).scalar_one()
@@ -417,6 +434,25 @@ class Database:
             self._on_commit(tx.seq)
         for fn in tx.after_commit:
             fn()
+
+    @contextmanager
+    def batch(self) -> Iterator["WriteBatch"]:
+        """One writer transaction shared by several ``write(batch)`` units, each with its
+        own seq, committed together when the block exits normally; an exception rolls
+        all of them back (the caller decides what to redo: ``ServerCore.push`` redoes
+        the group one transaction per mutation). Saves a connection checkout, BEGIN
+        and COMMIT per unit on the push hot path."""
+        with self.engine.connect().execution_options(writer=True) as conn:
+            with conn.begin():
+                batch = WriteBatch(conn)
+                yield batch
+            # committed
+        changed = [tx.seq for tx in batch.done if tx.changed]
+        if changed and self._on_commit is not None:
+            self._on_commit(max(changed))
+        for tx in batch.done:
+            for fn in tx.after_commit:
+                fn()
 
     @contextmanager
     def plain_write(self) -> Iterator[Connection]:

@@ -53,11 +53,13 @@ from ..domain.taxonomy import (
     Tier,
 )
 from . import db as D
-from .db import DATASET_FIELD, ENTITY_TABLE, Database, Kind, WriteTx
+from .db import DATASET_FIELD, ENTITY_TABLE, Database, Kind, WriteBatch, WriteTx
 
 log = logging.getLogger(__name__)
 
 MAX_PUSH = 500
+# mutations of one push that share a writer transaction (see ServerCore.push)
+PUSH_GROUP = 50
 MAX_PULL_LIMIT = 2000
 DEFAULT_PULL_LIMIT = 500
 CURSOR_VERSION = "1"
@@ -375,13 +377,35 @@ class ServerCore:
 
     # ------------------------------------------------------------------ push
     def push(self, actor: Actor, client_id: str, items: list[tuple[int, mu.Mutation]]) -> list[dict[str, Any]]:
-        return [self.apply_one(actor, client_id, seq, m) for seq, m in items]
+        """Apply the mutations in order; each one's effect is all-or-nothing and a
+        rejection or failure of one never undoes another.
 
-    def apply_one(self, actor: Actor, client_id: str, client_seq: int, m: mu.Mutation) -> dict[str, Any]:
-        """Apply one mutation in its own transaction; idempotent by mutation_id."""
+        Fast path: a group of up to ``PUSH_GROUP`` mutations shares one writer
+        transaction (each with its own seq; business rejections write nothing but
+        their log row, so they need no rollback). If anything raises inside a group,
+        the group is rolled back and redone one transaction per mutation (the plain
+        path): the mutations before the failing one are committed, then the error
+        propagates and the client retries (they come back as duplicates)."""
+        results: list[dict[str, Any]] = []
+        for i in range(0, len(items), PUSH_GROUP):
+            group = items[i : i + PUSH_GROUP]
+            try:
+                with self.db.batch() as batch:
+                    out = [self.apply_one(actor, client_id, seq, m, batch=batch) for seq, m in group]
+            except Exception:
+                log.warning("a push group failed; applying its %d mutations one at a time", len(group))
+                out = [self.apply_one(actor, client_id, seq, m) for seq, m in group]
+            results.extend(out)
+        return results
+
+    def apply_one(
+        self, actor: Actor, client_id: str, client_seq: int, m: mu.Mutation, *, batch: WriteBatch | None = None
+    ) -> dict[str, Any]:
+        """Apply one mutation in its own transaction (or as one unit of ``batch``);
+        idempotent by mutation_id."""
         mid = str(m.mutation_id)
         result: dict[str, Any] = {"seq": client_seq, "mutation_id": mid}
-        with self.db.write() as tx:
+        with self.db.write(batch) as tx:
             conn = tx.conn
             prior = conn.execute(_SEL_MUTATION, {"mid": mid}).first()
             if prior is not None:

@@ -214,13 +214,17 @@ class Store:
     def import_dataset(self, data: Dataset) -> None:
         """Upsert every record (by id, keeping the higher version) in one transaction."""
         with write_tx(self._engine) as conn:
-            affected = self._upsert_dataset(conn, data)
-            self._settle_and_rebase(conn, data, affected)
+            _affected, state_affected = self._upsert_dataset(conn, data)
+            self._settle_and_rebase(conn, data, state_affected)
 
-    def _upsert_dataset(self, conn: Connection, data: Dataset) -> set[str]:
+    def _upsert_dataset(self, conn: Connection, data: Dataset) -> tuple[set[str], set[str]]:
         """Bulk upsert. Returns the ids of the cases touched (cases, parties, events,
-        enforcements)."""
+        enforcements), and the subset whose decided state may have changed (case
+        record, case parties or enforcement rows): only those need a rebase. A
+        timeline event never changes the state that ``decide`` sees, and a pulled
+        event replaces the local row with the same id in place."""
         affected: set[str] = set()
+        state_affected: set[str] = set()
         if data.associates:
             _upsert(conn, A, [{"id": a.id, "name": a.name, "role": a.role.value, "version": a.version} for a in data.associates])
 
@@ -269,6 +273,7 @@ class Store:
                 "SELECT -c.rowid, c.title || ' ' || c.summary, c.id FROM cases c JOIN _imp_case i ON i.id = c.id"
             )
             affected.update(ids)
+            state_affected.update(ids)
 
         if data.case_parties:
             _upsert(
@@ -280,6 +285,7 @@ class Store:
                 pk=("case_id", "party_id"),
             )
             affected.update(cp.case_id for cp in data.case_parties)
+            state_affected.update(cp.case_id for cp in data.case_parties)
 
         if data.events:
             ids = [e.id for e in data.events]
@@ -313,6 +319,7 @@ class Store:
                 guard="enforcement.local = 1 OR enforcement.version <= excluded.version",
             )
             affected.update(e.case_id for e in data.enforcements)
+            state_affected.update(e.case_id for e in data.enforcements)
 
         if data.macros:
             _upsert(
@@ -350,7 +357,7 @@ class Store:
                 " ORDER BY cp.party_id LIMIT 1)"
                 " WHERE id IN (SELECT id FROM _imp_role)"
             )
-        return affected
+        return affected, state_affected
 
     def _settle_and_rebase(self, conn: Connection, data: Dataset, affected: set[str]) -> None:
         # acknowledged mutations now included in a pulled base are settled
@@ -842,49 +849,86 @@ class Store:
     @_guard
     def record_push_results(self, results: Iterable[PushResult]) -> None:
         now = self._clock.now()
+        results = list(results)
         with write_tx(self._engine) as conn:
+            # one look-up for the whole batch (a push answers up to 500 mutations)
+            mids = list(dict.fromkeys(str(r.mutation_id) for r in results))
+            obs: dict[str, Any] = {}
+            for i in range(0, len(mids), _CHUNK):
+                chunk = mids[i : i + _CHUNK]
+                for ob in conn.exec_driver_sql(
+                    "SELECT seq, mutation_id, case_id, state, payload FROM outbox "  # noqa: S608 - placeholders only
+                    f"WHERE mutation_id IN ({', '.join('?' for _ in chunk)})",
+                    tuple(chunk),
+                ):
+                    obs[ob[1]] = ob
+            acked: list[tuple[PushResult, Any]] = []
+            rejected: list[tuple[PushResult, Any]] = []
+            for r in results:
+                ob = obs.pop(str(r.mutation_id), None)  # pop: a repeated result is recorded once
+                if ob is None or ob[3] != "pending":
+                    continue  # unknown or already recorded: idempotent
+                (acked if r.status in ("applied", "duplicate") else rejected).append((r, ob))
             recount: set[str] = set()
             rebase: set[str] = set()
-            for r in results:
-                ob = conn.execute(select(OB).where(OB.c.mutation_id == str(r.mutation_id))).mappings().first()
-                if ob is None or ob["state"] != "pending":
-                    continue  # unknown or already recorded: idempotent
-                cid = ob["case_id"]
-                mid = ob["mutation_id"]
-                if r.status in ("applied", "duplicate"):
-                    base_version = conn.execute(select(C.c.version).where(C.c.id == cid)).scalar() or 0
-                    settled = r.version is not None and r.version <= base_version
-                    conn.execute(
-                        update(OB).where(OB.c.seq == ob["seq"]).values(
-                            state="acked", acked_version=r.version, settled=settled, result_code=None,
-                            result_message=r.message,
+            if acked:
+                cids = sorted({ob[2] for _, ob in acked})
+                versions: dict[str, int] = {}
+                for i in range(0, len(cids), _CHUNK):
+                    chunk = cids[i : i + _CHUNK]
+                    versions.update(
+                        (row[0], row[1] or 0)
+                        for row in conn.exec_driver_sql(
+                            f"SELECT id, version FROM cases WHERE id IN ({', '.join('?' for _ in chunk)})",  # noqa: S608
+                            tuple(chunk),
                         )
                     )
-                    conn.execute(update(T).where(T.c.mutation_id == mid).values(pending=False))
-                    conn.execute(update(E).where(E.c.mutation_id == mid).values(pending=False))
-                    recount.add(cid)
-                else:
-                    conn.execute(
-                        update(OB).where(OB.c.seq == ob["seq"]).values(
-                            state="rejected", settled=True, result_code=r.code, result_message=r.message
+                conn.exec_driver_sql(
+                    "UPDATE outbox SET state = 'acked', acked_version = ?, settled = ?, result_code = NULL, "
+                    "result_message = ? WHERE seq = ?",
+                    [
+                        (
+                            r.version,
+                            1 if r.version is not None and r.version <= versions.get(ob[2], 0) else 0,
+                            r.message,
+                            ob[0],
                         )
+                        for r, ob in acked
+                    ],
+                )
+                conn.exec_driver_sql("UPDATE timeline SET pending = 0 WHERE mutation_id = ?", [(ob[1],) for _, ob in acked])
+                # case_id first: enforcement is indexed by case, not by mutation
+                conn.exec_driver_sql(
+                    "UPDATE enforcement SET pending = 0 WHERE case_id = ? AND mutation_id = ?",
+                    [(ob[2], ob[1]) for _, ob in acked],
+                )
+                recount.update(ob[2] for _, ob in acked)
+            for r, ob in rejected:
+                cid, mid = ob[2], ob[1]
+                conn.execute(
+                    update(OB).where(OB.c.seq == ob[0]).values(
+                        state="rejected", settled=True, result_code=r.code, result_message=r.message
                     )
-                    m = parse_mutation(ob["payload"])
-                    draft = _typed_text(m)
-                    conn.execute(
-                        insert(N).values(
-                            case_id=cid, at=now, kind=r.code or "rejected",
-                            message=r.message or "The server refused this action",
-                            mutation_kind=m.kind, mutation_id=mid, draft=draft, read=False,
-                        )
+                )
+                m = parse_mutation(ob[4])
+                draft = _typed_text(m)
+                conn.execute(
+                    insert(N).values(
+                        case_id=cid, at=now, kind=r.code or "rejected",
+                        message=r.message or "The server refused this action",
+                        mutation_kind=m.kind, mutation_id=mid, draft=draft, read=False,
                     )
-                    if draft:
-                        self._save_draft(conn, cid, f"rejected:{mid}", draft)
-                    rebase.add(cid)
+                )
+                if draft:
+                    self._save_draft(conn, cid, f"rejected:{mid}", draft)
+                rebase.add(cid)
             for cid in sorted(rebase):
                 self._rebase(conn, cid)
-            for cid in sorted(recount - rebase):
-                self._recount(conn, cid)
+            conn.exec_driver_sql(
+                "UPDATE cases SET pending = (SELECT count(*) FROM outbox o WHERE o.case_id = ? AND o.state = 'pending') "
+                "WHERE id = ?",
+                [(cid, cid) for cid in sorted(recount - rebase)],
+            ) if recount - rebase else None
 
     @_guard
     def get_cursor(self) -> str | None:
@@ -907,8 +951,8 @@ class Store:
             for i in range(0, len(t0), _CHUNK):
                 chunk = t0[i : i + _CHUNK]
                 known.update(r[0] for r in conn.execute(select(C.c.id).where(C.c.id.in_(chunk))))
-            affected = self._upsert_dataset(conn, changes)
-            self._settle_and_rebase(conn, changes, affected)
+            affected, state_affected = self._upsert_dataset(conn, changes)
+            self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
         records = sum(
             len(getattr(changes, f))
