@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from ..domain.macros import MacroError, blocking, build_context, check_draft, render
 from ..domain.mutations import AddNote, SendReply
-from ..domain.taxonomy import Channel, Involvement
+from ..domain.taxonomy import Channel, EnforcementStatus, Involvement
 from ..messages import ActionApplied, DraftLoaded, MacroRendered, MacrosLoaded, ReporterTermsLoaded, WorkFailed
 from ..store.views import CaseDetail, MacroView, PartyView
 from ..widgets.safe import one_line, safe
@@ -135,8 +135,15 @@ class ReplyScreen(BaseScreen):
             return
         self.post_message(DraftLoaded(self.case_id, DRAFT_KEY, text))
 
-    @work(thread=True, group="draft-save", exclusive=False, exit_on_error=False)
     def save_draft(self, text: str) -> None:
+        """Save the typed text with its recipient, channel and subject (empty text clears it)."""
+        payload = "" if not text.strip() else _encode_draft(
+            text, self.recipient_id, self.channel, self.query_one("#subject", Input).value
+        )
+        self._save_draft_worker(payload)
+
+    @work(thread=True, group="draft-save", exclusive=False, exit_on_error=False)
+    def _save_draft_worker(self, text: str) -> None:
         try:
             self.capp.store.save_draft(self.case_id, DRAFT_KEY, text)
         except Exception as exc:  # noqa: BLE001
@@ -167,9 +174,18 @@ class ReplyScreen(BaseScreen):
         self._refresh_macro_list()
 
     def on_draft_loaded(self, message: DraftLoaded) -> None:
-        if message.text and not self.draft_text.strip():
-            self._set_draft(message.text)
-            self.notify("Restored your unsent draft")
+        if not message.text or self.draft_text.strip():
+            return
+        saved = _decode_draft(message.text)
+        # restore the target first, so the draft never comes back addressed to someone else
+        if saved.get("channel") in {c.value for c in Channel}:
+            rid = saved.get("recipient")
+            rid = rid if any(p.id == rid for p in self.detail.parties) else None
+            self.set_target(recipient_id=rid, channel=Channel(saved["channel"]))
+        if saved.get("subject"):
+            self.query_one("#subject", Input).value = saved["subject"]
+        self._set_draft(saved.get("body", ""))
+        self.notify(Text(f"Restored your unsent draft ({self.describe_target()})"))
 
     # ------------------------------------------------------------------ state helpers
     @property
@@ -210,6 +226,9 @@ class ReplyScreen(BaseScreen):
             return False
         r = self.recipient
         if self.is_public and m.recipient_roles and (r is None or r.role not in m.recipient_roles):
+            return False
+        # "to reporter" / "to subject" macros are only offered for that person on the case
+        if self.is_public and m.audience != "any" and (r is None or r.involvement.value != m.audience):
             return False
         if self.channel not in m.channels:
             return False
@@ -285,11 +304,13 @@ class ReplyScreen(BaseScreen):
             return
         subject = draft.subject if draft.subject is not None else subject_now
         subject_checked = subject if channel is Channel.EMAIL else None
+        in_force = self._enforcement_in_force(recipient, macro)
         checks = check_draft(
             draft.body, channel, subject=subject_checked, is_enforcement_notice=macro.is_enforcement_notice,
-            reporter_terms=terms, recipient_is_reporter=recipient_is_reporter,
+            reporter_terms=terms, recipient_is_reporter=recipient_is_reporter, enforcement_in_force=in_force,
         )
-        key = (draft.body, channel, subject_checked, macro.is_enforcement_notice, terms, recipient_is_reporter)
+        key = (draft.body, channel, subject_checked, macro.is_enforcement_notice, terms, recipient_is_reporter,
+               in_force)
         self.post_message(MacroRendered(token, macro.id, draft.subject, draft.body, None, checks, key))
 
     def on_macro_rendered(self, message: MacroRendered) -> None:
@@ -410,7 +431,29 @@ class ReplyScreen(BaseScreen):
             if p.involvement is Involvement.REPORTER and p.display_name.strip():
                 terms.append(p.display_name.strip())
                 terms.append(p.display_name.split()[0])
+        # a recipient who shares the reporter's first name may be greeted by it
+        r = self.recipient
+        if r is not None and r.involvement is not Involvement.REPORTER and r.display_name.strip():
+            own = {r.display_name.strip().casefold(), r.display_name.split()[0].casefold()}
+            terms = [t for t in terms if t.strip().casefold() not in own]
         return tuple(dict.fromkeys(terms))
+
+    def _enforcement_in_force(self, recipient: PartyView | None, macro: MacroView | None) -> bool | None:
+        """For an enforcement notice: is an enforcement (at the macro's level, if it names one)
+        in force on this recipient, confirmed by the server? None when not a notice."""
+        if macro is None or not macro.is_enforcement_notice:
+            return None
+        if recipient is None:
+            return False
+        want = macro.actions.get("enforcement", {}) if isinstance(macro.actions, dict) else {}
+        level = want.get("level") if isinstance(want, dict) else None
+        return any(
+            e.party_id == recipient.id
+            and e.status is EnforcementStatus.ACTIVE
+            and not e.pending
+            and (level is None or int(e.level) >= int(level))
+            for e in self.detail.enforcements
+        )
 
     def _identity_check_missing(self) -> bool:
         """A public reply to someone other than the reporter needs the reporter's identity terms."""
@@ -424,7 +467,8 @@ class ReplyScreen(BaseScreen):
         is_notice = bool(self.macro and self.macro.is_enforcement_notice)
         terms = self._terms()
         recipient_is_reporter = bool(r and r.involvement is Involvement.REPORTER)
-        key = (self.draft_text, self.channel, subject, is_notice, terms, recipient_is_reporter)
+        in_force = self._enforcement_in_force(r, self.macro)
+        key = (self.draft_text, self.channel, subject, is_notice, terms, recipient_is_reporter, in_force)
         if key != self._checks_key:  # a rendered macro arrives already checked (worker)
             self.checks = check_draft(
                 self.draft_text,
@@ -433,6 +477,7 @@ class ReplyScreen(BaseScreen):
                 is_enforcement_notice=is_notice,
                 reporter_terms=terms,
                 recipient_is_reporter=recipient_is_reporter,
+                enforcement_in_force=in_force,
             )
             self._checks_key = key
         t = Text()
@@ -542,3 +587,27 @@ class ReplyScreen(BaseScreen):
 
     def action_focus_draft(self) -> None:
         self.query_one("#draft", TextArea).focus()
+
+
+_DRAFT_MAGIC = "critresp-draft/1"
+
+
+def _encode_draft(body: str, recipient_id: str | None, channel: Channel, subject: str) -> str:
+    import json
+
+    return json.dumps(
+        {"v": _DRAFT_MAGIC, "recipient": recipient_id, "channel": channel.value, "subject": subject, "body": body}
+    )
+
+
+def _decode_draft(text: str) -> dict:
+    """A saved draft: the JSON written by ``_encode_draft``, or plain text from older versions."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {"body": text}
+    if isinstance(data, dict) and data.get("v") == _DRAFT_MAGIC and isinstance(data.get("body"), str):
+        return data
+    return {"body": text}
