@@ -84,6 +84,20 @@ class CritrespApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap_arg:
             self.set_keymap(self._keymap_arg)
+            from .screens.help import binding_sections
+
+            known = {b.id for _section, bindings in binding_sections() for b in bindings if b.id}
+            unknown = sorted(k for k in self._keymap_arg if k not in known)
+            if unknown:
+                self.notify(
+                    Text(
+                        f"Unknown key binding id(s) in [keymap]: {', '.join(unknown)[:200]}. "
+                        "The help screen (?) lists every id, e.g. queue.claim."
+                    ),
+                    title="Keymap",
+                    severity="warning",
+                    timeout=15,
+                )
         if self._theme_arg:
             try:
                 self.theme = self._theme_arg
@@ -96,7 +110,10 @@ class CritrespApp(App[None]):
         self.load_saved_views()
         self.set_interval(10.0, self.refresh_sync_status)
         if self.startup_notice:
-            self.notify(Text(self.startup_notice), title="Offline", severity="warning", timeout=10)
+            if self.sync is None:
+                self.notify(Text(self.startup_notice), title="Offline", severity="warning", timeout=10)
+            else:
+                self.notify(Text(self.startup_notice), title="critresp", timeout=8)
         if self.sync is not None:
             self.sync_loop()
 

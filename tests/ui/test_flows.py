@@ -454,6 +454,14 @@ async def test_keymap_remaps_a_binding(make_app, store) -> None:
         assert "ctrl+k" in line.lower()
 
 
+async def test_unknown_keymap_ids_are_reported(make_app) -> None:
+    app = make_app(keymap={"claim": "ctrl+k", "queue.refresh": "R"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("Unknown key binding id(s)" in t and "claim" in t for t in toasts(app))
+        assert not any("queue.refresh" in t for t in toasts(app))
+
+
 async def test_new_t0_rings_the_bell_and_toasts(make_app) -> None:
     seen: list = []
     app = make_app()
