@@ -140,6 +140,13 @@ class QueueScreen(BaseScreen):
         store = self.capp.store
         try:
             page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
+            if count and query.search:
+                # counting every full-text match can take far longer than the page:
+                # show the page first, the total follows (same token: dropped if superseded)
+                self.post_message(QueueLoaded(page, query, direction, token, None, keep_case_id))  # type: ignore[arg-type]
+                total = store.queue_count(query)
+                self.post_message(QueueLoaded(page, query, "refresh", token, total, keep_case_id))
+                return
             total = store.queue_count(query) if count else None
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("queue", str(exc)))

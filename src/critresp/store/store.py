@@ -393,8 +393,9 @@ class Store:
             raise ValueError("give after or before, not both")
         backward = before is not None
         cursor = before if backward else after
-        sql, params = qsql.page_sql(query, cursor, backward, limit + 1)
         with read_tx(self._engine) as conn:
+            walk = self._fts_walk(conn, query)
+            sql, params = qsql.page_sql(query, cursor, backward, limit + 1, walk)
             raw = conn.execute(text(sql), params).fetchall()
             more = len(raw) > limit
             raw = raw[:limit]
@@ -407,17 +408,38 @@ class Store:
             last_key = QueueCursor(query.sort, _key(query, raw[-1]))
             if backward:
                 prev_cursor = first_key if more else None
-                next_cursor = last_key if self._exists(conn, query, last_key, backward=False) else None
+                next_cursor = last_key if self._exists(conn, query, last_key, False, walk) else None
             else:
                 next_cursor = last_key if more else None
                 prev_cursor = (
-                    first_key if cursor is not None and self._exists(conn, query, first_key, backward=True) else None
+                    first_key if cursor is not None and self._exists(conn, query, first_key, True, walk) else None
                 )
         return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
-    def _exists(self, conn: Connection, query: QueueQuery, cursor: QueueCursor, backward: bool) -> bool:
-        sql, params = qsql.page_sql(query, cursor, backward, 1)
+    def _exists(
+        self, conn: Connection, query: QueueQuery, cursor: QueueCursor, backward: bool, walk: bool = False
+    ) -> bool:
+        sql, params = qsql.page_sql(query, cursor, backward, 1, walk)
         return conn.execute(text(sql), params).first() is not None
+
+    def _fts_walk(self, conn: Connection, query: QueueQuery) -> bool:
+        """Which full-text plan serves this query's page (see ``queue.FTS_WALK_SQL``)."""
+        if qsql.id_search(query.search) is not None:
+            return False
+        match = qsql.fts_query(query.search)
+        if match is None or "*" in match:
+            return False
+        probe = conn.exec_driver_sql(
+            "SELECT count(*), max(rowid) FROM (SELECT rowid FROM case_fts WHERE case_fts MATCH ? AND rowid > 0 "
+            "LIMIT ?)",
+            (match, qsql.FTS_PROBE),
+        ).first()
+        n, last = (probe[0] or 0), probe[1]
+        if n < qsql.FTS_PROBE:
+            return False
+        sizes = conn.exec_driver_sql("SELECT (SELECT max(rowid) FROM timeline), (SELECT max(rowid) FROM cases)").first()
+        per_case = (sizes[0] or 0) / max(1, sizes[1] or 1)
+        return qsql.fts_walk_worth_it(match, n, last, per_case)
 
     @_guard
     def queue_count(self, query: QueueQuery) -> int:
