@@ -45,20 +45,19 @@ class _Acc:
         self.pushed = 0
         self.rejected = 0
         self.pulled = 0
-        self.new_t0: list[str] = []
-        self.changed: list[str] = []
+        # insertion-ordered sets (dict keys): an initial sync changes every case, and
+        # a list membership test per id made that quadratic
+        self.new_t0: dict[str, None] = {}
+        self.changed: dict[str, None] = {}
         self.notices: list[str] = []
 
     def add_pull(self, applied: Any, *, initial: bool = False) -> None:
         self.pulled += int(getattr(applied, "records", 0) or 0)
         # the very first pull brings the whole backlog: those T0s are not "new arrivals"
         # (no bell for every open T0 at start-up); live ones after that are
-        for cid in () if initial else (getattr(applied, "new_t0_case_ids", ()) or ()):
-            if cid not in self.new_t0:
-                self.new_t0.append(cid)
-        for cid in getattr(applied, "changed_case_ids", ()) or ():
-            if cid not in self.changed:
-                self.changed.append(cid)
+        if not initial:
+            self.new_t0.update(dict.fromkeys(getattr(applied, "new_t0_case_ids", ()) or ()))
+        self.changed.update(dict.fromkeys(getattr(applied, "changed_case_ids", ()) or ()))
 
     def report(self, ok: bool, error: str | None = None) -> SyncReport:
         return SyncReport(
