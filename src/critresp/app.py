@@ -143,12 +143,7 @@ class CritrespApp(App[None]):
         worker = get_current_worker()
         failures = 0
         while not self._stop.is_set() and not worker.is_cancelled:
-            try:
-                report = self.sync.run_once()
-            except Exception as exc:  # noqa: BLE001
-                from .sync.api import SyncReport
-
-                report = SyncReport(ok=False, error=str(exc))
+            report = _sync_call(self.sync.run_once)
             if self._stop.is_set():
                 return
             self.post_message(SyncFinished(report))
@@ -164,12 +159,8 @@ class CritrespApp(App[None]):
                 if remaining <= 0:
                     break
                 if self.long_poll_seconds > 0:
-                    try:
-                        polled = self.sync.wait_for_changes(timeout=min(self.long_poll_seconds, remaining))
-                    except Exception as exc:  # noqa: BLE001
-                        from .sync.api import SyncReport
-
-                        polled = SyncReport(ok=False, error=str(exc))
+                    timeout = min(self.long_poll_seconds, remaining)
+                    polled = _sync_call(lambda: self.sync.wait_for_changes(timeout=timeout))
                     if self._stop.is_set():
                         return
                     if polled.pulled or polled.changed_case_ids or polled.new_t0_case_ids or not polled.ok:
@@ -189,12 +180,7 @@ class CritrespApp(App[None]):
         long-poll for up to ``long_poll_seconds``). The engine serialises pushes."""
         if self.sync is None:
             return
-        try:
-            report = self.sync.run_once()
-        except Exception as exc:  # noqa: BLE001
-            from .sync.api import SyncReport
-
-            report = SyncReport(ok=False, error=str(exc))
+        report = _sync_call(self.sync.run_once)
         if self._stop.is_set():
             return
         self.post_message(SyncFinished(report))
@@ -324,6 +310,17 @@ class CritrespApp(App[None]):
                 self.exit()
 
         self.push_screen(ConfirmModal("Quit critresp?", body, "Quit"), done)
+
+
+def _sync_call(call):
+    """Run one blocking sync call; any unexpected error becomes a failed report (the
+    worker keeps running and the status bar shows the one-line error)."""
+    from .sync.api import SyncReport
+
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001
+        return SyncReport(ok=False, error=str(exc))
 
 
 # ---------------------------------------------------------------------- views JSON

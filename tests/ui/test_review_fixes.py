@@ -256,6 +256,7 @@ async def test_a_slow_macro_renders_off_the_ui_thread(make_app, store, monkeypat
         reply.use_macro(reply._visible[0])  # returns at once
         assert await asyncio.to_thread(entered.wait, 30)
         assert reply.blocked and reply.query_one("#send").disabled
+        await pilot.pause()  # let the compositor paint the state set before the worker started
         assert "Rendering macro" in screen_text(app)
         # the UI keeps handling keys while the template runs
         search = reply.query_one("#macro-search")
