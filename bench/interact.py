@@ -20,7 +20,7 @@ result has been refreshed:
 ran a compositor refresh that left nothing pending (no queued screen messages,
 no widget waiting to repaint or re-layout, no DataTable dimension work): the
 new content is on screen. No sleeps.
-The process's peak RSS (``ru_maxrss``) at the end is the console's peak memory
+The process's peak RSS (VmHWM, see ``bench.probe.peak_rss_kb``) at the end is the console's peak memory
 for this session.
 """
 
@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import json
 import random
-import resource
 import sqlite3
 import statistics
 import sys
@@ -323,13 +322,15 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
             total_rows = screen.total
     finally:
         store.close()
-    ru = resource.getrusage(resource.RUSAGE_SELF)
+    from bench.probe import peak_rss_kb
+
+    peak_kb = peak_rss_kb()
     out: dict[str, Any] = {k: summary(v) for k, v in results.items()}
     out["first_paint_in_process_ms"] = round(first_paint * 1000, 1)
     out["queue_total"] = total_rows
     out["failures"] = h.failures
     out["failed_waits"] = h.failed
-    out["peak_rss_mb"] = round(ru.ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = round(peak_kb / 1024, 1)
     out["search_terms"] = per_term
     return out
 

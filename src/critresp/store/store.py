@@ -265,12 +265,12 @@ class Store:
             ids = [c.id for c in data.cases]
             _fill_temp(conn, "_imp_case", ids)
             conn.exec_driver_sql(
-                "DELETE FROM case_fts WHERE rowid IN (SELECT -c.rowid FROM cases c JOIN _imp_case i ON i.id = c.id)"
+                "DELETE FROM case_fts WHERE rowid IN (SELECT -c.rowid FROM _imp_case i CROSS JOIN cases c ON c.id = i.id)"
             )
             _upsert(conn, C, [cv.case_record_values(c) for c in data.cases])
             conn.exec_driver_sql(
                 "INSERT INTO case_fts (rowid, text, case_id) "
-                "SELECT -c.rowid, c.title || ' ' || c.summary, c.id FROM cases c JOIN _imp_case i ON i.id = c.id"
+                "SELECT -c.rowid, c.title || ' ' || c.summary, c.id FROM _imp_case i CROSS JOIN cases c ON c.id = i.id"
             )
             affected.update(ids)
             state_affected.update(ids)
@@ -291,7 +291,7 @@ class Store:
             ids = [e.id for e in data.events]
             _fill_temp(conn, "_imp_event", ids)
             conn.exec_driver_sql(
-                "DELETE FROM case_fts WHERE rowid IN (SELECT t.rowid FROM timeline t JOIN _imp_event i ON i.id = t.id)"
+                "DELETE FROM case_fts WHERE rowid IN (SELECT t.rowid FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id)"
             )
             ms = to_ms
             dumps = json.dumps
@@ -308,8 +308,8 @@ class Store:
             )
             conn.exec_driver_sql(
                 "INSERT INTO case_fts (rowid, text, case_id) "
-                "SELECT t.rowid, t.summary || ' ' || t.body, t.case_id FROM timeline t "
-                "JOIN _imp_event i ON i.id = t.id WHERE t.body IS NOT NULL"
+                "SELECT t.rowid, t.summary || ' ' || t.body, t.case_id FROM _imp_event i "
+                "CROSS JOIN timeline t ON t.id = i.id WHERE t.body IS NOT NULL"
             )
             affected.update(e.case_id for e in data.events)
 
@@ -345,7 +345,7 @@ class Store:
             role_ids.update(
                 r[0]
                 for r in conn.exec_driver_sql(
-                    "SELECT DISTINCT cp.case_id FROM case_party cp JOIN _imp_party i ON i.id = cp.party_id"
+                    "SELECT DISTINCT cp.case_id FROM _imp_party i CROSS JOIN case_party cp ON cp.party_id = i.id"
                 )
             )
         if role_ids:
@@ -1101,6 +1101,10 @@ def _upsert_rows(
 
 
 def _fill_temp(conn: Connection, name: str, ids: list[str]) -> None:
+    """A temp table of ids for set-based statements. Join it as ``_imp_x i CROSS JOIN
+    table t ON t.id = i.id``: CROSS JOIN keeps the (small) temp table as the outer
+    loop; with a plain JOIN and no statistics SQLite may scan the whole big table
+    per page, which made an initial sync quadratic."""
     conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id TEXT PRIMARY KEY)")
     conn.exec_driver_sql(f"DELETE FROM {name}")
     conn.exec_driver_sql(f"INSERT OR IGNORE INTO {name} (id) VALUES (?)", [(i,) for i in ids])
