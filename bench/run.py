@@ -411,6 +411,7 @@ def run_size(size: int, args: argparse.Namespace, root: Path, now: datetime) -> 
     res["ui"] = {k: ui[k] for k in ("filter", "search", "page", "open", "open_history")}
     res["ui"]["first_paint_in_process_ms"] = ui["first_paint_in_process_ms"]
     res["ui"]["failures"] = ui["failures"]
+    res["ui"]["failed_waits"] = ui.get("failed_waits", [])
     res["ui"]["queue_total"] = ui["queue_total"]
     res["ui"]["search_terms"] = ui["search_terms"]
     log("size %d: filter p95 %s, search p95 %s, page p95 %s, open p95 %s ms" % (
