@@ -18,7 +18,7 @@ result has been refreshed:
 "Refreshed" = the handler of the worker's result message (``QueueLoaded`` /
 ``CaseLoaded`` / ``HistoryLoaded``) ran, and after it the screen's update timer
 ran a compositor refresh that left nothing pending (no queued screen messages,
-no widget waiting to repaint or re-layout, no DataTable dimension work): the
+no widget waiting to repaint or re-layout): the
 new content is on screen. No sleeps.
 The process's peak RSS (VmHWM, see ``bench.probe.peak_rss_kb``) at the end is the console's peak memory
 for this session.
@@ -159,16 +159,12 @@ class Harness:
 
 def settled(screen: Any) -> bool:
     """Nothing left to paint on ``screen`` right after a compositor refresh."""
-    from textual.widgets import DataTable
-
     if screen._message_queue.qsize() or screen._layout_required or screen._repaint_required:
         return False
     if screen._dirty_widgets or screen._scroll_required:
         return False
     for w in screen.walk_children(with_self=False):
         if w._repaint_required or w._layout_required or w._message_queue.qsize():
-            return False
-        if isinstance(w, DataTable) and (w._require_update_dimensions or w._updated_cells):
             return False
     return True
 

@@ -1,4 +1,4 @@
-"""The queue: keyset-paged DataTable with live SLA countdowns, filters, search and saved views."""
+"""The queue: keyset-paged table with live SLA countdowns, filters, search and saved views."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ..domain.mutations import Claim
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
@@ -76,14 +76,12 @@ class QueueScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="queue-header")
         yield Input(placeholder="Search (Enter applies, Esc clears)", id="search")
-        yield QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield QueueTable(COLUMNS, id="queue-table", zebra_stripes=True)
         yield BottomBar()
 
     def on_mount(self) -> None:
         self.query_state = replace(self.query_state, me=self.capp.actor.id)
         table = self.query_one(QueueTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
         self.query_one("#search", Input).display = False
         table.focus()
         self._render_header()
@@ -222,15 +220,12 @@ class QueueScreen(BaseScreen):
         self.rows = list(page.rows)
         table = self.table
         now = self.capp.clock.now()
-        with self.app.batch_update():
-            table.clear()
-            for row in self.rows:
-                table.add_row(*self._row_cells(row, now), key=row.id)
-            table.flush_dimensions()  # size the new rows now: one layout + paint, not two
-            if keep_case_id is not None and keep_case_id in table.rows:
-                cursor_row = table.get_row_index(keep_case_id)
-            if self.rows:
-                table.move_cursor(row=max(0, min(cursor_row, len(self.rows) - 1)), animate=False)
+        if keep_case_id is not None:
+            for i, row in enumerate(self.rows):
+                if row.id == keep_case_id:
+                    cursor_row = i
+                    break
+        table.set_rows(((row.id, self._row_cells(row, now)) for row in self.rows), cursor_row=cursor_row)
 
     def _diff_rows(self, page: QueuePage, keep_case_id: str | None) -> None:
         table = self.table
@@ -243,12 +238,11 @@ class QueueScreen(BaseScreen):
             return
         now = self.capp.clock.now()
         keys = [c[0] for c in COLUMNS]
-        with self.app.batch_update():
-            for old, new in zip(self.rows, page.rows):
-                if old == new:
-                    continue
-                for key, cell in zip(keys, self._row_cells(new, now)):
-                    table.update_cell(new.id, key, cell)
+        for old, new in zip(self.rows, page.rows):
+            if old == new:
+                continue
+            for key, cell in zip(keys, self._row_cells(new, now)):
+                table.update_cell(new.id, key, cell)
         self.page = page
         self.rows = list(page.rows)
 
@@ -258,11 +252,11 @@ class QueueScreen(BaseScreen):
             return
         now = self.capp.clock.now()
         table = self.table
-        # Any cell update makes the DataTable re-render every visible cell, so only
+        # Each changed cell re-renders its row: only
         # touch the countdowns whose text or style actually changed this second.
         changed = []
         for row in self.rows:
-            if row.due_at is None or row.id not in table.rows:
+            if row.due_at is None or not table.has_row(row.id):
                 continue
             cell = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
             old = table.get_cell(row.id, "due")
@@ -271,9 +265,8 @@ class QueueScreen(BaseScreen):
             changed.append((row.id, cell))
         if not changed:
             return
-        with self.app.batch_update():
-            for row_id, cell in changed:
-                table.update_cell(row_id, "due", cell)
+        for row_id, cell in changed:
+            table.update_cell(row_id, "due", cell)
 
     # ------------------------------------------------------------------ header
     def describe_query(self) -> Text:
@@ -304,10 +297,9 @@ class QueueScreen(BaseScreen):
 
     # ------------------------------------------------------------------ table events
     def current_row(self) -> QueueRow | None:
-        table = self.table
-        if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
+        key = self.table.cursor_key
+        if key is None:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         for r in self.rows:
             if r.id == key:
                 return r
@@ -324,10 +316,10 @@ class QueueScreen(BaseScreen):
         else:
             self.load_prev()
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(QueueTable.RowSelected)
+    def _row_selected(self, event: QueueTable.RowSelected) -> None:
         event.stop()
-        self.open_case(str(event.row_key.value))
+        self.open_case(event.row_key)
 
     def open_case(self, case_id: str) -> None:
         from .case import CaseScreen

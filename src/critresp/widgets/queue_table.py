@@ -1,29 +1,45 @@
-"""The queue table: a DataTable that asks for the next / previous page at its edges."""
+"""The queue table: one keyset page of rows, rendered line by line.
+
+Performance (docs/performance.md): Textual's ``DataTable`` keeps a row object,
+per-cell render caches and location maps for every row, and one cell update
+invalidates every cached cell (its cache key holds an update counter), so a page
+swap or a one-second countdown tick re-rendered the whole visible table through
+rich's layout code. This widget is a ``ScrollView`` on the Line API instead:
+
+- ``set_rows`` stores the page (keys + ``Text`` cells) and refreshes; nothing is
+  built for rows that are not on screen;
+- ``render_line`` turns one visible row into a ``Strip``, cached per row by its
+  content version, width, cursor, stripe and focus, so moving the cursor or
+  updating one countdown re-renders one or two rows, not the table;
+- the header line stays on top while rows scroll under it.
+
+The cells are ``rich.text.Text`` built by the screen from untrusted data (see
+``widgets.safe``): they are rendered as text, never parsed as markup.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable, Sequence
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Column = tuple[str, str, "int | None"]  # key, label, width (None: takes the remaining width)
+
+MIN_FLEX_WIDTH = 20
+PAD = 1  # blank cells either side of every column
 
 
-class QueueTable(DataTable):
-    """DataTable with keyset paging at the edges, and a cheaper render path.
-
-    Performance (docs/performance.md): every queue row is one line of rich
-    ``Text`` cells. For such cells ``_render_cell`` styles the segments directly
-    instead of going through rich's ``Styled(Padding(...))`` layout, and
-    ``_update_dimensions`` measures only the auto-width columns by the cell
-    length of their text. Anything else (labels, multi-line or non-Text cells,
-    header) falls back to DataTable's own code, and the output is the same.
-    """
+class QueueTable(ScrollView, can_focus=True):
+    """A row-cursor table over one page, asking for the next / previous page at its edges."""
 
     BINDINGS = [
         Binding("j,down", "cursor_down", "Next row", show=False, id="queue.down"),
@@ -34,6 +50,34 @@ class QueueTable(DataTable):
         Binding("G,end", "last_row", "Last row of page", show=False, id="queue.bottom"),
     ]
 
+    COMPONENT_CLASSES = {"queue-table--header", "queue-table--cursor", "queue-table--even-row"}
+
+    DEFAULT_CSS = """
+    QueueTable {
+        background: $surface;
+        color: $foreground;
+        height: 1fr;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .queue-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .queue-table--header { background-tint: $foreground 5%; }
+        }
+        &:dark > .queue-table--even-row { background: $surface-darken-1 40%; }
+        & > .queue-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .queue-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .queue-table--even-row { background: $surface-lighten-1 50%; }
+        & > .queue-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
     class EdgeReached(Message):
         """The cursor tried to move past the loaded page."""
 
@@ -41,119 +85,254 @@ class QueueTable(DataTable):
             super().__init__()
             self.direction = direction  # "next" | "prev"
 
+    class RowSelected(Message):
+        """A click on the cursor row (or a double click). Enter is the screen's ``queue.open``."""
+
+        def __init__(self, table: "QueueTable", row_key: str, cursor_row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row_key = row_key
+            self.cursor_row = cursor_row
+
+        @property
+        def control(self) -> "QueueTable":
+            return self.table
+
+    def __init__(
+        self, columns: Sequence[Column], *, zebra_stripes: bool = True,
+        name: str | None = None, id: str | None = None, classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns: tuple[Column, ...] = tuple(columns)
+        self._col_index = {key: i for i, (key, _label, _w) in enumerate(self.columns)}
+        self.zebra_stripes = zebra_stripes
+        self._keys: list[str] = []
+        self._cells: list[list[Text]] = []
+        self._version: list[int] = []
+        self._index: dict[str, int] = {}
+        self._cursor = 0
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] | None = None
+        self._generation = 0  # bumped when styles change: old strips are never reused
+
+    # ------------------------------------------------------------------ data
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor if self._keys else 0
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self._keys[self._cursor] if self._keys and 0 <= self._cursor < len(self._keys) else None
+
+    def has_row(self, key: str) -> bool:
+        return key in self._index
+
+    def get_row_index(self, key: str) -> int:
+        return self._index[key]
+
+    def get_cell(self, key: str, column: str) -> Text:
+        return self._cells[self._index[key]][self._col_index[column]]
+
+    def set_rows(self, rows: Iterable[tuple[str, Sequence[Text]]], cursor_row: int = 0) -> None:
+        """Replace the page. Only what is on screen will be rendered."""
+        keys: list[str] = []
+        cells: list[list[Text]] = []
+        for key, row in rows:
+            keys.append(key)
+            cells.append(list(row))
+        self._keys = keys
+        self._cells = cells
+        self._index = {k: i for i, k in enumerate(keys)}
+        # a new page may reuse a key with other cells: versions restart above any cached one
+        self._generation += 1
+        self._version = [0] * len(keys)
+        self._cursor = max(0, min(cursor_row, len(keys) - 1)) if keys else 0
+        self._update_virtual_size()
+        self.refresh()
+        self._scroll_cursor_visible(center=False)
+
+    def update_cell(self, key: str, column: str, cell: Text) -> None:
+        i = self._index[key]
+        self._cells[i][self._col_index[column]] = cell
+        self._version[i] += 1
+        self.refresh_line(i + 1)
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:  # noqa: ARG002 - DataTable's signature
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        if row == self._cursor:
+            self._scroll_cursor_visible()
+            return
+        old = self._cursor
+        self._cursor = row
+        self.refresh_line(old + 1)
+        self.refresh_line(row + 1)
+        self._scroll_cursor_visible()
+
+    # ------------------------------------------------------------------ geometry
+    def _widths(self, total: int) -> list[int]:
+        fixed = sum((w or 0) + 2 * PAD for _k, _l, w in self.columns)
+        flex = [i for i, (_k, _l, w) in enumerate(self.columns) if w is None]
+        out = [w or 0 for _k, _l, w in self.columns]
+        if flex:
+            share = max(MIN_FLEX_WIDTH, total - fixed - 2 * PAD * len(flex)) // len(flex)
+            for i in flex:
+                out[i] = max(MIN_FLEX_WIDTH, share)
+        return out
+
+    def _update_virtual_size(self) -> None:
+        width = sum(w + 2 * PAD for w in self._widths(self.size.width))
+        self.virtual_size = Size(width, len(self._keys) + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._scroll_cursor_visible(center=False)
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_cursor_visible(self, center: bool = False) -> None:  # noqa: ARG002
+        if not self._keys:
+            self.scroll_to(y=0, animate=False, immediate=True)
+            return
+        height = self._visible_rows()
+        y = self.scroll_offset.y
+        if self._cursor < y:
+            y = self._cursor
+        elif self._cursor >= y + height:
+            y = self._cursor - height + 1
+        if y != self.scroll_offset.y:
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ rendering
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._generation += 1
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self._styles = None
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self._styles = None
+        self.refresh()
+
+    def _style_set(self) -> dict[str, Style]:
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = {
+                "base": base,
+                "header": base + self.get_component_rich_style("queue-table--header"),
+                "even": base + self.get_component_rich_style("queue-table--even-row"),
+                "cursor": self.get_component_rich_style("queue-table--cursor"),
+            }
+        return self._styles
+
+    def _line(self, cells: Sequence[Text], widths: Sequence[int], base: Style, post: Style | None) -> Strip:
+        console = self.app.console
+        segments: list[Segment] = []
+        pad = Segment(" " * PAD)
+        for cell, width in zip(cells, widths):
+            text = cell.copy()
+            if "\n" in text.plain:
+                text = Text(" ").join(text.split("\n"))
+            text.end = ""
+            text.no_wrap = True
+            text.truncate(width, overflow="ellipsis", pad=True)
+            segments.append(pad)
+            # join() turns the Text's own style into a span, as Text.__rich_console__ does
+            segments.extend(Text("\n").join([text]).render(console, end=""))
+            segments.append(pad)
+        return Strip(list(Segment.apply_style(segments, base, post))).simplify()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        styles = self._style_set()
+        widths = self._widths(width)
+        focus = self.has_focus
+        if y == 0:
+            key: tuple[object, ...] = ("header", tuple(widths), focus, self._generation)
+            strip = self._strips.get(key)
+            if strip is None:
+                labels = [Text(label, no_wrap=True) for _k, label, _w in self.columns]
+                strip = self._line(labels, widths, styles["header"], None)
+                self._strips[key] = strip
+            return strip.crop_extend(scroll_x, scroll_x + width, styles["header"])
+        index = scroll_y + y - 1
+        if not 0 <= index < len(self._keys):
+            return Strip.blank(width, styles["base"])
+        cursor = index == self._cursor
+        even = self.zebra_stripes and index % 2 == 1
+        row_base = styles["even"] if even else styles["base"]
+        key = (self._keys[index], self._version[index], self._generation, tuple(widths), cursor, even, focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._line(self._cells[index], widths, row_base, styles["cursor"] if cursor else None)
+            self._strips[key] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, row_base)
+
+    # ------------------------------------------------------------------ keys and mouse
     def _at_last(self) -> bool:
-        return self.row_count == 0 or self.cursor_row >= self.row_count - 1
+        return not self._keys or self._cursor >= len(self._keys) - 1
 
     def action_cursor_down(self) -> None:
         if self._at_last():
             self.post_message(self.EdgeReached("next"))
             return
-        super().action_cursor_down()
+        self.move_cursor(row=self._cursor + 1)
 
     def action_cursor_up(self) -> None:
-        if self.cursor_row <= 0:
+        if self._cursor <= 0:
             self.post_message(self.EdgeReached("prev"))
             return
-        super().action_cursor_up()
+        self.move_cursor(row=self._cursor - 1)
 
     def action_page_down(self) -> None:
         if self._at_last():
             self.post_message(self.EdgeReached("next"))
             return
-        super().action_page_down()
+        self.move_cursor(row=self._cursor + self._visible_rows())
 
     def action_page_up(self) -> None:
-        if self.cursor_row <= 0:
+        if self._cursor <= 0:
             self.post_message(self.EdgeReached("prev"))
             return
-        super().action_page_up()
+        self.move_cursor(row=self._cursor - self._visible_rows())
 
     def action_first_row(self) -> None:
         self.move_cursor(row=0)
 
     def action_last_row(self) -> None:
-        self.move_cursor(row=max(0, self.row_count - 1))
+        self.move_cursor(row=max(0, len(self._keys) - 1))
 
-    # ------------------------------------------------------------------ fast paths
-    def flush_dimensions(self) -> None:
-        """Size newly added rows now instead of on the next idle (what DataTable's
-        ``_on_idle`` would do), so a page swap costs one layout and one paint."""
-        if self._require_update_dimensions:
-            self._require_update_dimensions = False
-            new_rows = self._new_rows.copy()
-            self._new_rows.clear()
-            self._update_dimensions(new_rows)
+    def action_select_cursor(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.RowSelected(self, key, self._cursor))
 
-    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
-        new_rows = list(new_rows)
-        rows = self.rows
-        data = self._data
-        auto = [c for c in self.ordered_columns if c.auto_width]
-        widths: dict[Any, int] = {}
-        for row_key in new_rows:
-            if self._row_locations.get(row_key) is None:
-                continue
-            row = rows.get(row_key)
-            if row is None:
-                continue
-            if row.label is not None or row.auto_height or row.height != 1:
-                return super()._update_dimensions(new_rows)
-            cells = data.get(row_key, {})
-            for col in auto:
-                v = cells.get(col.key)
-                if not isinstance(v, Text) or "\n" in v.plain:
-                    return super()._update_dimensions(new_rows)
-                w = cell_len(v.plain)
-                if w > widths.get(col.key, 0):
-                    widths[col.key] = w
-        for col in auto:
-            col.content_width = max(col.content_width, widths.get(col.key, 0))
-        data_cells_width = sum(column.get_render_width(self) for column in self.columns.values())
-        header_height = self.header_height if self.show_header else 0
-        self.virtual_size = Size(
-            data_cells_width + self._row_label_column_width, self._total_row_height + header_height
-        )
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return None
+        index = self.scroll_offset.y + offset.y - 1
+        return index if 0 <= index < len(self._keys) else None
 
-    def _render_cell(
-        self, row_index: int, column_index: int, base_style: Style, width: int,
-        cursor: bool = False, hover: bool = False,
-    ) -> list[list[Segment]]:
-        pad = self.cell_padding
-        if (
-            row_index < self.fixed_rows or column_index < self.fixed_columns  # header (-1), labels, fixed cells
-            or width <= 2 * pad
-        ):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        row = self.rows.get(row_key) if row_key is not None else None
-        if row is None or row.height != 1:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        column_key = self._column_locations.get_key(column_index)
-        cache_key = (
-            row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
-            self._pseudo_class_state,
-        )
-        cache = self._cell_render_cache
-        if cache_key in cache:
-            return cache[cache_key]
-        cell = self._get_row_renderables(row_index).cells[column_index]
-        if not isinstance(cell, Text) or "\n" in cell.plain or cell.justify not in (None, "default"):
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        component_style, post_style = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
-        )
-        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        text = cell.copy()
-        text.end = ""
-        inner = width - 2 * pad
-        text.truncate(inner, overflow=cell.overflow or "fold")
-        console = self.app.console
-        segments = [Segment(" " * pad)] if pad else []
-        segments.extend(Text("\n").join([text]).render(console, end=""))  # as Text.__rich_console__ does
-        fill = inner - text.cell_len + pad
-        if fill > 0:
-            segments.append(Segment(" " * fill))
-        lines = [list(Segment.apply_style(segments, pre_style, post_style))]
-        cache[cache_key] = lines
-        return lines
+    def on_click(self, event: events.Click) -> None:
+        index = self._row_at(event)
+        if index is None:
+            return
+        event.stop()
+        if index == self._cursor or event.chain >= 2:
+            self.move_cursor(row=index)
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=index)
