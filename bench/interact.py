@@ -16,10 +16,11 @@ result has been refreshed:
   until the party-history tab is rendered too).
 
 "Refreshed" = the handler of the worker's result message (``QueueLoaded`` /
-``CaseLoaded`` / ``HistoryLoaded``) ran, and after it the screen's update timer
-ran a compositor refresh that left nothing pending (no queued screen messages,
-no widget waiting to repaint or re-layout): the
-new content is on screen. No sleeps.
+the case screen's ``_render_all`` / ``_render_history``) ran, after it the screen's
+update timer ran a compositor refresh, and then nothing is pending (no queued
+messages, no widget waiting to repaint or re-layout), checked after that refresh
+and whenever a widget's message queue runs empty: the new content is on screen.
+No sleeps.
 The process's peak RSS (VmHWM, see ``bench.probe.peak_rss_kb``) at the end is the console's peak memory
 for this session.
 """
@@ -105,6 +106,7 @@ class Harness:
             k: asyncio.Event() for k in ("queue", "case", "history", "queue_painted", "case_painted", "history_painted")
         }
         self.armed: set[str] = set()
+        self.painted: set[str] = set()  # armed kinds a compositor refresh has run after
         self.failures = 0
         self.failed: list[str] = []
 
@@ -114,11 +116,36 @@ class Harness:
 
     def after_update(self, screen: Any) -> None:
         """Called after every screen update-timer run (a compositor refresh)."""
-        if not self.armed or screen is not self.app.screen or not settled(screen):
+        if not self.armed or screen is not self.app.screen:
             return
-        for kind in self.armed:
+        self.painted |= self.armed
+        self.check_settled(screen)
+
+    def after_idle(self, widget: Any) -> None:
+        """Called when any widget's message queue ran empty.
+
+        A refresh has already run after the result was handled, but something was
+        still queued then; if processing it left nothing to repaint, that refresh is
+        what is on screen and no further refresh will come (until some unrelated
+        timer), so settle here rather than at the next, unrelated, refresh.
+        """
+        if not self.painted:
+            return
+        screen = self.app.screen
+        try:
+            if widget is not screen and widget.screen is not screen:
+                return
+        except Exception:  # noqa: BLE001 - widget being removed
+            return
+        self.check_settled(screen)
+
+    def check_settled(self, screen: Any) -> None:
+        if not settled(screen):
+            return
+        for kind in self.painted & self.armed:
             self.events[kind + "_painted"].set()
-        self.armed.clear()
+        self.armed -= self.painted
+        self.painted.clear()
 
     def press(self, key: str) -> None:
         from textual import events
@@ -130,6 +157,7 @@ class Harness:
 
     def clear(self) -> None:
         self.armed.clear()
+        self.painted.clear()
         for e in self.events.values():
             e.clear()
 
@@ -171,28 +199,42 @@ def settled(screen: Any) -> bool:
 
 def install_hooks(h_ref: list[Harness]) -> None:
     from textual.screen import Screen
+    from textual.widget import Widget
 
     from critresp.screens.case import CaseScreen
     from critresp.screens.queue import QueueScreen
 
     q_orig = QueueScreen.on_queue_loaded
-    c_orig = CaseScreen.on_case_loaded
-    h_orig = CaseScreen.on_history_loaded
+    c_orig = CaseScreen._render_all
+    h_orig = CaseScreen._render_history
     u_orig = Screen._on_timer_update
+    wi_orig = Widget._on_idle
+    si_orig = Screen._on_idle
+
+    async def widget_idle(self, event):  # type: ignore[no-untyped-def]
+        await wi_orig(self, event)
+        if h_ref:
+            h_ref[0].after_idle(self)
+
+    async def screen_idle(self, event):  # type: ignore[no-untyped-def]
+        await si_orig(self, event)
+        if h_ref:
+            h_ref[0].after_idle(self)
 
     def on_queue_loaded(self, message):  # type: ignore[no-untyped-def]
         q_orig(self, message)
         if message.token == self._token and h_ref:
             h_ref[0].handled("queue")
 
-    def on_case_loaded(self, message):  # type: ignore[no-untyped-def]
-        c_orig(self, message)
-        if message.case_id == self.case_id and h_ref:
+    def render_all(self):  # type: ignore[no-untyped-def]
+        # the case detail was put into the screen's widgets (opened with it, or re-read)
+        c_orig(self)
+        if h_ref:
             h_ref[0].handled("case")
 
-    def on_history_loaded(self, message):  # type: ignore[no-untyped-def]
-        h_orig(self, message)
-        if message.case_id == self.case_id and h_ref:
+    def render_history(self):  # type: ignore[no-untyped-def]
+        h_orig(self)
+        if h_ref:
             h_ref[0].handled("history")
 
     def on_timer_update(self):  # type: ignore[no-untyped-def]
@@ -201,9 +243,11 @@ def install_hooks(h_ref: list[Harness]) -> None:
             h_ref[0].after_update(self)
 
     QueueScreen.on_queue_loaded = on_queue_loaded  # type: ignore[method-assign]
-    CaseScreen.on_case_loaded = on_case_loaded  # type: ignore[method-assign]
-    CaseScreen.on_history_loaded = on_history_loaded  # type: ignore[method-assign]
+    CaseScreen._render_all = render_all  # type: ignore[method-assign]
+    CaseScreen._render_history = render_history  # type: ignore[method-assign]
     Screen._on_timer_update = on_timer_update  # type: ignore[method-assign]
+    Widget._on_idle = widget_idle  # type: ignore[method-assign]
+    Screen._on_idle = screen_idle  # type: ignore[method-assign]
 
 
 async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -> dict[str, Any]:

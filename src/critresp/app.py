@@ -24,6 +24,7 @@ from .store.views import QueueQuery, SyncStatus
 from .widgets.safe import clean
 
 if TYPE_CHECKING:
+    from .screens.case import CaseScreen
     from .domain.clock import Clock
     from .domain.state import Actor
     from .store.api import StoreAPI
@@ -73,6 +74,7 @@ class CritrespApp(App[None]):
         self.saved_views: dict[str, QueueQuery] = {}
         self.bells = 0  # how many times the T0 bell rang (visible to tests)
         self._keymap_arg = dict(keymap or {})
+        self._case_screen: "CaseScreen | None" = None
         self._theme_arg = theme
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -263,6 +265,15 @@ class CritrespApp(App[None]):
         """Toasts carry untrusted text (names, server messages): always plain, cleaned, never markup."""
         text = message.plain if isinstance(message, Text) else str(message)
         super().notify(clean(text), title=clean(title), severity=severity, timeout=timeout, markup=False)
+
+    def case_screen(self) -> "CaseScreen":
+        """The one case screen, kept installed so opening a case does not re-compose it."""
+        from .screens.case import CaseScreen
+
+        if self._case_screen is None:
+            self._case_screen = CaseScreen("")
+            self.install_screen(self._case_screen, name="case")
+        return self._case_screen
 
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:

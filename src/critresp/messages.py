@@ -58,6 +58,19 @@ class CaseLoaded(Message):
         self.detail = detail
 
 
+class CaseReady(Message):
+    """The queue read a case to open: the case screen is shown with it, no second read."""
+
+    def __init__(
+        self, case_id: str, detail: "CaseDetail | None", history: "PartyHistory | None", token: int,
+    ) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail = detail
+        self.history = history
+        self.token = token
+
+
 class HistoryLoaded(Message):
     def __init__(self, case_id: str, history: "PartyHistory") -> None:
         super().__init__()

@@ -289,6 +289,53 @@ async def test_pii_masked_until_revealed_and_audited(make_app, store) -> None:
         assert "reveal_pii" in _outbox_kinds(store)
 
 
+async def test_reused_case_screen_starts_masked_and_shows_only_the_new_case(make_app, store) -> None:
+    """The app keeps one case screen (performance); nothing of the previous case survives."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        first = await _open_first_case(pilot)
+        first_id = first.case_id
+        party = first.detail.parties[0]
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("enter")  # reveal the first party's email
+        await settle(pilot)
+        clear = first.revealed[(party.id, "email")]
+        assert clear in str(first.query_one("#case-parties").content)
+        await pilot.press("h")  # leave it on another tab
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press("j")
+        await settle(pilot)
+        other_id = queue.current_case_id()
+        assert other_id and other_id != first_id
+        await pilot.press("enter")
+        await settle(pilot)
+        second = app.screen
+        assert second is first  # the same screen object, re-pointed
+        assert second.case_id == other_id and second.detail.id == other_id
+        assert second.revealed == {}
+        assert second.query_one("#case-tabs").active == "timeline"
+        text = screen_text(app)
+        assert other_id in text and first_id not in str(second.query_one("#case-header").content)
+        assert clear not in str(second.query_one("#case-parties").content)
+        assert second.history is not None and "Loading" not in str(second.query_one("#case-history").content)
+        # back to the first case: masked again (a new reveal would be audited again)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert queue.current_case_id() == first_id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.case_id == first_id and app.screen.revealed == {}
+        assert clear not in str(app.screen.query_one("#case-parties").content)
+        assert party.email_masked in str(app.screen.query_one("#case-parties").content)
+
+
 async def _open_reply(pilot) -> ReplyScreen:
     case = await _open_first_case(pilot)
     await pilot.press("c")

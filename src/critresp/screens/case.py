@@ -110,15 +110,49 @@ class CaseScreen(BaseScreen):
         Binding("f5", "reload", "Reload", show=False, id="case.reload"),
     ]
 
-    def __init__(self, case_id: str) -> None:
+    def __init__(self, case_id: str, detail: CaseDetail | None = None, history: PartyHistory | None = None) -> None:
         super().__init__()
+        self._reset(case_id, detail, history)
+
+    def _reset(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
         self.case_id = case_id
-        self.detail: CaseDetail | None = None
-        self.history: PartyHistory | None = None
+        self.detail: CaseDetail | None = detail
+        self.history: PartyHistory | None = history if detail is not None else None
+        # PII reveals are per case and per visit: another case (or this one again) starts masked
         self.revealed: dict[tuple[str, str], str] = {}
         self.form_drafts: dict[str, str] = {}  # FORM_TEXT_FIELDS key -> text kept after a refusal
         self._form_attempts: dict[Any, tuple[str, dict, Callable[[dict], None]]] = {}  # mutation_id -> form
         self._marking: set[int] = set()  # notice ids being marked read
+        self._fresh = detail is not None  # shown with a detail read just now: no re-read on resume
+
+    def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
+        """Point this screen at a case before it is pushed (the app keeps one case screen).
+
+        Performance (docs/performance.md): composing and mounting a new case screen
+        (panels, tabs, scroll views) on every open cost more than rendering it; the
+        widgets are kept and their content replaced. Everything per-case is reset:
+        reveals, kept form text, pending form attempts, the tab and scroll positions.
+        """
+        self._reset(case_id, detail, history)
+        if not self.is_mounted:
+            return  # compose / on_mount take it from here
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != "timeline":
+            tabs.active = "timeline"
+        for scroller in self.query(VerticalScroll):
+            scroller.scroll_home(animate=False, immediate=True)
+        if self.history is not None:
+            self._render_history()
+        else:
+            self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
+            self._load_history(case_id)
+        if detail is None:
+            self.query_one("#case-header", Static).update(Text(f"Case {case_id} not found", style="bold red"))
+            for wid in ("#case-parties", "#case-order", "#case-enforcements", "#case-timeline", "#case-notices"):
+                self.query_one(wid, Static).update("")
+        else:
+            self._render_all()
+        self._load_form_drafts(case_id)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
@@ -140,7 +174,14 @@ class CaseScreen(BaseScreen):
         yield BottomBar()
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.detail is not None:
+            self._render_all()
+            if self.history is not None:
+                self._render_history()
+            else:
+                self._load_history(self.case_id)
+        else:
+            self.reload()
         self._load_form_drafts(self.case_id)
         self.set_interval(1.0, self._render_header)
 
@@ -188,6 +229,9 @@ class CaseScreen(BaseScreen):
             self._render_history()
 
     def on_screen_resume(self) -> None:
+        if self._fresh:
+            self._fresh = False  # just shown with a detail read for this open
+            return
         if self.detail is not None:
             self.reload()
 
@@ -428,6 +472,8 @@ class CaseScreen(BaseScreen):
         r = message.result
         self.notify(Text(r.message), severity="information" if r.ok else "error",
                     title="Done" if r.ok else "Refused", timeout=6 if r.ok else 10)
+        if message.case_id != self.case_id:
+            return  # applied to a case this screen showed before (its draft is in the store)
         attempt = self._form_attempts.pop(r.mutation_id, None)
         if attempt is not None:
             key, vals, reopen = attempt
@@ -460,10 +506,13 @@ class CaseScreen(BaseScreen):
         if message.case_id == self.case_id and message.key in FORM_TEXT_FIELDS and message.text:
             self.form_drafts.setdefault(message.key, message.text)
 
-    @work(thread=True, group="draft-save", exit_on_error=False)
     def _save_form_draft(self, key: str, text_: str) -> None:
+        self._save_form_draft_worker(self.case_id, key, text_)
+
+    @work(thread=True, group="draft-save", exit_on_error=False)
+    def _save_form_draft_worker(self, case_id: str, key: str, text_: str) -> None:
         try:
-            self.capp.store.save_draft(self.case_id, key, text_)
+            self.capp.store.save_draft(case_id, key, text_)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("draft", str(exc)))
 
@@ -743,10 +792,10 @@ class CaseScreen(BaseScreen):
         ids = tuple(n.id for n in d.notices if not n.read and n.id not in self._marking)
         if ids:
             self._marking.update(ids)
-            self._mark_read_worker(ids)
+            self._mark_read_worker(self.case_id, ids)
 
     @work(thread=True, group="notices-read", exit_on_error=False)
-    def _mark_read_worker(self, ids: tuple[int, ...]) -> None:
+    def _mark_read_worker(self, case_id: str, ids: tuple[int, ...]) -> None:
         done: list[int] = []
         try:
             for nid in ids:
@@ -754,7 +803,7 @@ class CaseScreen(BaseScreen):
                 done.append(nid)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("notices", str(exc)))
-        self.post_message(NoticesRead(self.case_id, tuple(done)))
+        self.post_message(NoticesRead(case_id, tuple(done)))
 
     def on_notices_read(self, message: NoticesRead) -> None:
         if message.case_id == self.case_id:
@@ -819,21 +868,23 @@ class CaseScreen(BaseScreen):
 
         def done(choice: tuple[str, str] | None) -> None:
             if choice:
-                self.reveal(choice[0], choice[1])
+                self.reveal(self.case_id, choice[0], choice[1])
 
         self.app.push_screen(PickerModal("Reveal PII (every reveal is audited)", options), done)
 
     @work(thread=True, group="reveal", exit_on_error=False)
-    def reveal(self, party_id: str, field: str) -> None:
+    def reveal(self, case_id: str, party_id: str, field: str) -> None:
         try:
-            value = self.capp.store.reveal_pii(self.capp.actor, self.case_id, party_id, field)
+            value = self.capp.store.reveal_pii(self.capp.actor, case_id, party_id, field)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(PiiRevealed(self.case_id, party_id, field, None, str(exc)))
+            self.post_message(PiiRevealed(case_id, party_id, field, None, str(exc)))
             return
         self.capp.nudge_sync_from_thread()  # the audited reveal is in the outbox: push it now
-        self.post_message(PiiRevealed(self.case_id, party_id, field, value))
+        self.post_message(PiiRevealed(case_id, party_id, field, value))
 
     def on_pii_revealed(self, message: PiiRevealed) -> None:
+        if message.case_id != self.case_id:
+            return  # revealed (and audited) for a case no longer on this screen: never shown here
         if message.error is not None or message.value is None:
             self.notify(Text(f"Reveal refused: {message.error or 'no value'}"), severity="error")
             return

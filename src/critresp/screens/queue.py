@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from ..domain.mutations import Claim
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
-from ..messages import ActionApplied, QueueLoaded, WorkFailed
+from ..messages import ActionApplied, CaseReady, QueueLoaded, WorkFailed
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
 from ..widgets.queue_table import QueueTable
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
@@ -71,6 +71,7 @@ class QueueScreen(BaseScreen):
         self._search_timer: Timer | None = None
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
+        self._open_token = 0
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -322,9 +323,30 @@ class QueueScreen(BaseScreen):
         self.open_case(event.row_key)
 
     def open_case(self, case_id: str) -> None:
-        from .case import CaseScreen
+        """Read the case (and its party history) in a worker, then show the app's case screen with it: one paint."""
+        self._open_token += 1
+        self._read_case(case_id, self._open_token)
 
-        self.app.push_screen(CaseScreen(case_id))
+    @work(thread=True, group="open-case", exclusive=True, exit_on_error=False)
+    def _read_case(self, case_id: str, token: int) -> None:
+        store = self.capp.store
+        try:
+            detail = store.case_detail(case_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("case", str(exc)))
+            return
+        try:  # the history tab is filled in the same paint; if it fails the screen reads it again
+            history = store.party_history(case_id) if detail is not None else None
+        except Exception:  # noqa: BLE001
+            history = None
+        self.post_message(CaseReady(case_id, detail, history, token))
+
+    def on_case_ready(self, message: CaseReady) -> None:
+        if message.token != self._open_token or self.app.screen is not self:
+            return  # superseded, or the associate went elsewhere meanwhile
+        screen = self.capp.case_screen()
+        screen.show_case(message.case_id, message.detail, message.history)
+        self.app.push_screen(screen)
 
     # ------------------------------------------------------------------ actions
     def action_open_case(self) -> None:
