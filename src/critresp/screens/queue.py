@@ -294,7 +294,8 @@ class QueueScreen(BaseScreen):
         return t
 
     def _render_header(self) -> None:
-        self.query_one("#queue-header", Static).update(self.describe_query())
+        # one line high (app.tcss): no re-layout of the screen for a new header text
+        self.query_one("#queue-header", Static).update(self.describe_query(), layout=False)
 
     # ------------------------------------------------------------------ table events
     def current_row(self) -> QueueRow | None:

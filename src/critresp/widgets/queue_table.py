@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from rich.cells import cell_len
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -113,6 +115,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
+        self._text_styles: dict[str, Style] = {}  # cell style strings, parsed once
         self._generation = 0  # bumped when styles change: old strips are never reused
 
     # ------------------------------------------------------------------ data
@@ -187,7 +190,9 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = sum(w + 2 * PAD for w in self._widths(self.size.width))
-        self.virtual_size = Size(width, len(self._keys) + 1)
+        size = Size(width, len(self._keys) + 1)
+        if size != self.virtual_size:  # an unchanged size needs no re-layout
+            self.virtual_size = size
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
@@ -236,20 +241,35 @@ class QueueTable(ScrollView, can_focus=True):
             }
         return self._styles
 
-    def _line(self, cells: Sequence[Text], widths: Sequence[int], base: Style, post: Style | None) -> Strip:
-        console = self.app.console
+    def _line(
+        self, cells: Sequence[Text], widths: Sequence[int], base: Style, post: Style | None,
+        console: Console | None = None,
+    ) -> Strip:
+        console = console or self.app.console
         segments: list[Segment] = []
         pad = Segment(" " * PAD)
+        styles = self._text_styles
         for cell, width in zip(cells, widths):
-            text = cell.copy()
-            if "\n" in text.plain:
-                text = Text(" ").join(text.split("\n"))
-            text.end = ""
-            text.no_wrap = True
-            text.truncate(width, overflow="ellipsis", pad=True)
             segments.append(pad)
-            # join() turns the Text's own style into a span, as Text.__rich_console__ does
-            segments.extend(Text("\n").join([text]).render(console, end=""))
+            plain = cell.plain
+            if not cell.spans and "\n" not in plain and (length := cell_len(plain)) <= width:
+                # one style, fits: one segment (what the general path below produces, faster)
+                style = cell.style
+                if isinstance(style, str):
+                    resolved = styles.get(style)
+                    if resolved is None:
+                        resolved = styles[style] = console.get_style(style, default=Style.null())
+                    style = resolved
+                segments.append(Segment(plain + " " * (width - length), style or None))
+            else:
+                text = cell.copy()
+                if "\n" in plain:
+                    text = Text(" ").join(text.split("\n"))
+                text.end = ""
+                text.no_wrap = True
+                text.truncate(width, overflow="ellipsis", pad=True)
+                # join() turns the Text's own style into a span, as Text.__rich_console__ does
+                segments.extend(Text("\n").join([text]).render(console, end=""))
             segments.append(pad)
         return Strip(list(Segment.apply_style(segments, base, post))).simplify()
 
