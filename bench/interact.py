@@ -67,7 +67,7 @@ def search_terms(store_path: str, rng: random.Random, n: int) -> list[str]:
     """Queries drawn from the store's FTS vocabulary at several document frequencies."""
     con = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
     try:
-        con.execute("CREATE VIRTUAL TABLE temp.bench_vocab USING fts5vocab(main, case_fts, row)")
+        con.execute("CREATE VIRTUAL TABLE temp.bench_vocab USING fts5vocab(main, case_doc, row)")
         rows = con.execute(
             "SELECT term, doc FROM temp.bench_vocab WHERE length(term) >= 4 AND term GLOB '[a-z]*' ORDER BY doc DESC"
         ).fetchall()

@@ -366,9 +366,9 @@ def raw_insert(src: Path, dst: Path) -> tuple[float, int]:
         t0 = time.perf_counter()
         d.execute("BEGIN IMMEDIATE")
         total += time.perf_counter() - t0
-        for table in (*DATA_TABLES, "case_fts"):
-            if table == "case_fts":
-                cols = ["rowid", "text", "case_id"]
+        for table in (*DATA_TABLES, "case_doc"):
+            if table == "case_doc":  # the full-text index: one document per case
+                cols = ["rowid", "text"]
             else:
                 cols = [r[1] for r in s.execute(f"PRAGMA table_info({table})")]
             rows = s.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()

@@ -259,7 +259,12 @@ def _open_store(settings, clock):
     from .store import Store
 
     ensure_private_dir(settings.data_dir)
-    return Store.open(settings.db_path, clock=clock)
+
+    def upgrading(number: int, what: str) -> None:
+        print(f"critresp: upgrading the local store (step {number}: {what}); one-time, can take a minute on a "
+              "large store...", file=sys.stderr, flush=True)
+
+    return Store.open(settings.db_path, clock=clock, on_migrate=upgrading)
 
 
 def _credentials():

@@ -21,7 +21,7 @@ def _counts(store: Store) -> dict[str, int]:
     with store.engine.connect() as conn:
         return {
             t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar()
-            for t in ("outbox", "audit", "timeline", "enforcement", "case_fts")
+            for t in ("outbox", "audit", "timeline", "enforcement", "case_doc")
         }
 
 
@@ -157,3 +157,42 @@ def test_concurrent_writers_and_readers_from_threads(store: Store) -> None:
     assert all(results)
     assert store.sync_status().pending == 60
     assert sum(r.pending for r in store.queue_page(QueueQuery()).rows) == 60
+
+
+def test_case_documents_follow_pulls_local_notes_and_rejections(store: Store) -> None:
+    """The per-case full-text document is rebuilt by every write that changes its text."""
+    from critresp.store.api import PushResult
+    from critresp.store.migrations import CASE_DOC_TEXT
+    from critresp.store.views import QueueQuery
+
+    def hits(q: str) -> list[str]:
+        return [r.id for r in store.queue_page(QueueQuery(search=q + " ", include_resolved=True)).rows]
+
+    data = simple_dataset(3)
+    store.import_dataset(data)
+    # words from different events of one case: a case matches when it has all of them
+    store.import_dataset(R.Dataset(events=(
+        event("E-1", "CR-0001", body="shopper left the groceries at the curb"),
+        event("E-2", "CR-0001", body="customer called about melted icecream"),
+    )))
+    assert hits("curb icecream") == ["CR-0001"]
+    # a pulled title change replaces the old words
+    old = next(c for c in data.cases if c.id == "CR-0002")
+    assert hits("Case CR 0002") == ["CR-0002"]
+    store.apply_pull(R.Dataset(cases=(old.model_copy(update={"title": "Pallet of watermelons", "version": 5}),)), "c1")
+    assert hits("watermelons") == ["CR-0002"]
+    assert hits("Case CR 0002") == []
+    # a local note is searchable at once; refused by the server, it is gone from the case and the index
+    store.apply(DANA, mu.AddNote(case_id="CR-0000", body="kiwifruit complaint"))
+    assert hits("kiwifruit") == ["CR-0000"]
+    entry = store.outbox_pending()[0]
+    store.record_push_results([PushResult(seq=entry.seq, mutation_id=entry.mutation.mutation_id, status="rejected",
+                                          code="conflict", message="no")])
+    store.apply_pull(R.Dataset(), "c2")
+    assert all(e.body != "kiwifruit complaint" for e in store.case_detail("CR-0000").timeline)
+    assert hits("kiwifruit") == []
+    with store.engine.connect() as conn:
+        stale = conn.exec_driver_sql(
+            f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
+        ).fetchall()
+    assert stale == []

@@ -154,3 +154,39 @@ def test_client_id_is_stable(tmp_path: Path) -> None:
     s = Store.open(path, FixedClock(T0))
     assert s.client_id() == cid and len(cid) >= 16
     s.close()
+
+
+def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Path) -> None:
+    from critresp.domain import records as R
+    from critresp.store.migrations import FTS_DDL
+    from critresp.store.views import QueueQuery
+
+    from store_data import event
+
+    path = tmp_path / "s.db"
+    s = Store.open(path, FixedClock(T0))
+    s.import_dataset(simple_dataset(3))
+    s.import_dataset(R.Dataset(events=(event("E-9", "CR-0001", body="broken eggs in the bag"),)))
+    s.close()
+    # the same data as a schema-3 store: event-level index, no case documents
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE case_doc")
+    con.execute(FTS_DDL)
+    con.execute("UPDATE schema_version SET version = 3")
+    con.commit()
+    con.close()
+    steps: list[int] = []
+    s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
+    try:
+        assert steps == [4]
+        assert [r.id for r in s.queue_page(QueueQuery(search="eggs bag ")).rows] == ["CR-0001"]
+        with s.engine.connect() as conn:
+            names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+            assert "case_fts" not in names
+            assert conn.exec_driver_sql("SELECT count(*) FROM case_doc").scalar() == 3
+    finally:
+        s.close()
+    # a new store is not "upgraded": no step reported
+    fresh: list[int] = []
+    Store.open(tmp_path / "new.db", FixedClock(T0), on_migrate=lambda n, what: fresh.append(n)).close()
+    assert fresh == []

@@ -81,8 +81,11 @@ def test_fts_query_is_always_well_formed(text: str) -> None:
     if q is None:
         return
     con = sqlite3.connect(":memory:")
-    con.execute("CREATE VIRTUAL TABLE f USING fts5(t)")
-    con.execute("SELECT * FROM f WHERE f MATCH ?", (q,)).fetchall()
+    from critresp.store.migrations import CASE_DOC_DDL
+
+    con.execute(CASE_DOC_DDL)  # the real table's options (detail=none refuses phrases)
+    con.execute("INSERT INTO case_doc (text) VALUES ('some words')")
+    con.execute("SELECT rowid FROM case_doc WHERE case_doc MATCH ?", (q,)).fetchall()
 
 
 def test_party_history_and_linked_accounts(store: Store) -> None:

@@ -34,7 +34,7 @@ def _m1_initial(conn: Connection) -> None:
     for table in TABLES:
         table.create(conn)
     # Full-text index over case title + summary (rowid = -cases.rowid) and timeline
-    # event texts (rowid = timeline.rowid). Maintained by the store.
+    # event texts (rowid = timeline.rowid); replaced by ``case_doc`` in migration 4.
     conn.exec_driver_sql(FTS_DDL)
     conn.execute(
         text("INSERT INTO sync_state (id, client_id, online) VALUES (1, :cid, 0)"),
@@ -56,10 +56,33 @@ def _m3_macro_audience(conn: Connection) -> None:
 
 Migration = tuple[int, str, Callable[[Connection], None]]
 
+# One full-text document per case (rowid = cases.rowid): title, summary and the text
+# of every timeline event with a body. ``detail=none`` (no positions: the queue search
+# ANDs single words and never asks for phrases) and prefix indexes for 2-4 letters
+# keep a common word or a short prefix at tens of ms on 100k cases, where an index of
+# events had to collect every matching event (docs/performance.md).
+CASE_DOC_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS case_doc USING fts5("
+    "text, tokenize = 'unicode61 remove_diacritics 2', detail = none, prefix = '2 3 4')"
+)
+CASE_DOC_TEXT = (  # events in timeline order, so a rebuilt document is the same text
+    "c.title || ' ' || c.summary || ' ' || coalesce((SELECT group_concat(x, ' ') FROM ("
+    "SELECT t.summary || ' ' || t.body AS x FROM timeline t WHERE t.case_id = c.id AND t.body IS NOT NULL "
+    "ORDER BY t.rowid)), '')"
+)
+
+
+def _m4_case_doc(conn: Connection) -> None:
+    conn.exec_driver_sql(CASE_DOC_DDL)
+    conn.exec_driver_sql(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS case_fts")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "initial schema", _m1_initial),
     (2, "drafts table", _m2_drafts),
     (3, "macro audience (reporter / subject / any)", _m3_macro_audience),
+    (4, "case-level full-text index (one document per case, prefix indexes)", _m4_case_doc),
 )
 LATEST = MIGRATIONS[-1][0]
 
@@ -74,8 +97,15 @@ def current_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(engine: Engine, target: int | None = None) -> int:
-    """Bring the database to ``target`` (default: latest). Returns the version."""
+def migrate(
+    engine: Engine, target: int | None = None, on_step: Callable[[int, str], None] | None = None,
+) -> int:
+    """Bring the database to ``target`` (default: latest). Returns the version.
+
+    ``on_step(number, what)`` is called before each migration that will run on an
+    existing store (not for a new, empty one), so a caller can say what is happening
+    during a long one (migration 4 rebuilds the full-text index: ~20 s at 100k cases).
+    """
     target = LATEST if target is None else target
     with write_tx(engine) as conn:
         conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -87,6 +117,7 @@ def migrate(engine: Engine, target: int | None = None) -> int:
             f"The local store was written by a newer critresp (schema {version}, this version knows "
             f"up to {LATEST}). Upgrade critresp, or move the store aside to start fresh."
         )
+    existing = version > 0  # a store with data in it, not one being created
     for number, _what, fn in MIGRATIONS:
         if number <= version or number > target:
             continue
@@ -94,6 +125,8 @@ def migrate(engine: Engine, target: int | None = None) -> int:
             # re-check under the write lock: another process may have migrated meanwhile
             if current_version(conn) >= number:
                 continue
+            if on_step is not None and existing:
+                on_step(number, _what)
             fn(conn)
             conn.execute(text("UPDATE schema_version SET version = :v"), {"v": number})
         version = number

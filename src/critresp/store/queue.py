@@ -38,15 +38,14 @@ MAX_TERMS = 16
 def fts_query(user_text: str) -> str | None:
     """Build a safe FTS5 MATCH expression from what the associate typed.
 
-    Only word characters survive; each term is double-quoted (so FTS5 operators
+    Only word characters survive; each word is double-quoted (so FTS5 operators
     and syntax typed by a user -- ``"``, ``*``, ``-``, ``:``, ``NEAR``, ``AND``,
-    parentheses -- are data, never syntax) and all terms must match. The last
-    term matches as a prefix unless the input ends with whitespace.
-    Returns None when nothing searchable is left.
+    parentheses -- are data, never syntax) and all words must occur in the case
+    (its title, summary or any timeline text; not necessarily in one event).
+    ``missing_item`` is two words. The last word matches as a prefix unless the
+    input ends with whitespace. Returns None when nothing searchable is left.
     """
-    terms = _TERM.findall(user_text or "")[:MAX_TERMS]
-    terms = [t.replace("_", " ").strip() for t in terms]
-    terms = [t for t in terms if t]
+    terms = [piece for t in _TERM.findall(user_text or "") for piece in t.split("_") if piece][:MAX_TERMS]
     if not terms:
         return None
     parts = [f'"{t}"' for t in terms]
@@ -76,26 +75,12 @@ def id_search(user_text: str) -> tuple[str, str] | None:
     return kind, f"{kind}-{digits.zfill(width)}"
 
 
-# Full-text search has two plans (``Store`` picks one per query with ``fts_walk``):
-# - collect: every matching FTS row's case id, then the keyset walk keeps those
-#   cases. Cost grows with the number of matching rows: right for selective terms,
-#   seconds for a word found in most of a million events;
-# - walk: walk the sort index and check each case for a match (the case's own row,
-#   and its events' rows by rowid range, in the FTS index). Cost grows with the number of
-#   cases walked until a page is full: right for common words, hopeless for rare
-#   ones and for prefixes (each check re-expands the prefix).
-FTS_WALK_SQL = (
-    "(EXISTS (SELECT 1 FROM case_fts f WHERE case_fts MATCH :fts AND f.rowid = -c.rowid)"
-    # a case's events: one rowid range (they are mostly contiguous), rows of other
-    # cases inside the range are filtered out by case_id
-    " OR EXISTS (SELECT 1 FROM case_fts f WHERE case_fts MATCH :fts"
-    " AND f.rowid >= (SELECT min(t.rowid) FROM timeline t WHERE t.case_id = c.id)"
-    " AND f.rowid <= (SELECT max(t.rowid) FROM timeline t WHERE t.case_id = c.id)"
-    " AND f.case_id = c.id))"
-)
-
-
-def where(q: QueueQuery, fts_walk: bool = False) -> tuple[list[str], dict[str, Any]]:
+# Full-text search: ``case_doc`` holds one document per case (migration 4), so a
+# search collects at most one rowid per case -- tens of ms for a word found in most
+# of 100k cases -- and the keyset walk keeps the collected cases. (An index of
+# events had to collect every matching event: ~1 s for a common word at 100k, and
+# checking case by case was hopeless for rare words and prefixes.)
+def where(q: QueueQuery) -> tuple[list[str], dict[str, Any]]:
     conds: list[str] = []
     params: dict[str, Any] = {}
 
@@ -153,10 +138,8 @@ def where(q: QueueQuery, fts_walk: bool = False) -> tuple[list[str], dict[str, A
 
     match = fts_query(q.search)
     if match is not None:
-        if fts_walk:
-            conds.append(FTS_WALK_SQL)
-        else:
-            conds.append("c.id IN (SELECT f.case_id FROM case_fts f WHERE case_fts MATCH :fts)")
+        # one document per case (migration 4): the matching case rowids, no per-event collection
+        conds.append("c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH :fts)")
         params["fts"] = match
     return conds, params
 
@@ -171,11 +154,11 @@ def _in(column: str, prefix: str, values: list[Any], params: dict[str, Any]) -> 
 
 
 def page_sql(
-    q: QueueQuery, cursor: QueueCursor | None, backward: bool, limit: int, fts_walk: bool = False
+    q: QueueQuery, cursor: QueueCursor | None, backward: bool, limit: int,
 ) -> tuple[str, dict[str, Any]]:
     """SELECT for one page walking forward from ``cursor`` (or backward when
     ``backward``: rows before the cursor, nearest first)."""
-    conds, params = where(q, fts_walk)
+    conds, params = where(q)
     cols, desc = SORT_KEYS[q.sort]
     # walking "forward" means ascending for asc sorts, descending for desc sorts
     ascending = desc == backward
@@ -198,23 +181,6 @@ def page_sql(
     sql += f" ORDER BY {order} LIMIT :limit"
     params["limit"] = limit
     return sql, params
-
-
-# walk when a probe finds at least FTS_PROBE matching events and they are dense
-# enough that about FTS_WALK_MIN_SHARE of the cases match (see Store._fts_walk)
-FTS_PROBE = 300
-FTS_WALK_MIN_SHARE = 0.3
-
-
-def fts_walk_worth_it(match: str, probe_rows: int, last_rowid: int | None, events_per_case: float) -> bool:
-    """Pick the plan for a MATCH expression from a probe of its first FTS_PROBE
-    matching event rows (rowids ascending): the share of events that match,
-    turned into the share of cases with at least one matching event."""
-    if "*" in match or probe_rows < FTS_PROBE or not last_rowid:
-        return False
-    event_share = min(1.0, probe_rows / last_rowid)
-    case_share = 1.0 - (1.0 - event_share) ** max(1.0, events_per_case)
-    return case_share >= FTS_WALK_MIN_SHARE
 
 
 def count_sql(q: QueueQuery) -> tuple[str, dict[str, Any]]:

@@ -52,7 +52,7 @@ from . import convert as cv
 from . import queue as qsql
 from .api import PullApplied, PushResult
 from .db import StoreError, open_engine, read_tx, write_tx
-from .migrations import migrate
+from .migrations import CASE_DOC_TEXT, migrate
 from .models import (
     AssociateRow,
     AuditRow,
@@ -171,11 +171,13 @@ class Store:
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    def open(cls, path: Path | str, clock: Clock | None = None) -> "Store":
+    def open(
+        cls, path: Path | str, clock: Clock | None = None, on_migrate: Callable[[int, str], None] | None = None,
+    ) -> "Store":
         path = Path(path)
         engine = open_engine(path)
         try:
-            migrate(engine)
+            migrate(engine, on_step=on_migrate)
             with read_tx(engine) as conn:
                 if conn.execute(select(SS.c.id)).first() is None:
                     raise StoreError(f"The local store {path} is incomplete (no sync state). Move it aside and start again.")
@@ -263,15 +265,7 @@ class Store:
 
         if data.cases:
             ids = [c.id for c in data.cases]
-            _fill_temp(conn, "_imp_case", ids)
-            conn.exec_driver_sql(
-                "DELETE FROM case_fts WHERE rowid IN (SELECT -c.rowid FROM _imp_case i CROSS JOIN cases c ON c.id = i.id)"
-            )
             _upsert(conn, C, [cv.case_record_values(c) for c in data.cases])
-            conn.exec_driver_sql(
-                "INSERT INTO case_fts (rowid, text, case_id) "
-                "SELECT -c.rowid, c.title || ' ' || c.summary, c.id FROM _imp_case i CROSS JOIN cases c ON c.id = i.id"
-            )
             affected.update(ids)
             state_affected.update(ids)
 
@@ -288,11 +282,6 @@ class Store:
             state_affected.update(cp.case_id for cp in data.case_parties)
 
         if data.events:
-            ids = [e.id for e in data.events]
-            _fill_temp(conn, "_imp_event", ids)
-            conn.exec_driver_sql(
-                "DELETE FROM case_fts WHERE rowid IN (SELECT t.rowid FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id)"
-            )
             ms = to_ms
             dumps = json.dumps
             _upsert_rows(
@@ -305,11 +294,6 @@ class Store:
                     for e in data.events
                 ],
                 guard="timeline.local = 1 OR timeline.version <= excluded.version",
-            )
-            conn.exec_driver_sql(
-                "INSERT INTO case_fts (rowid, text, case_id) "
-                "SELECT t.rowid, t.summary || ' ' || t.body, t.case_id FROM _imp_event i "
-                "CROSS JOIN timeline t ON t.id = i.id WHERE t.body IS NOT NULL"
             )
             affected.update(e.case_id for e in data.events)
 
@@ -357,6 +341,11 @@ class Store:
                 " ORDER BY cp.party_id LIMIT 1)"
                 " WHERE id IN (SELECT id FROM _imp_role)"
             )
+        # the full-text document of every case whose title, summary or timeline came in
+        doc_ids = {c.id for c in data.cases} | {e.case_id for e in data.events}
+        if doc_ids:
+            _fill_temp(conn, "_imp_doc", list(doc_ids))
+            _refresh_case_docs(conn, "_imp_doc")
         return affected, state_affected
 
     def _settle_and_rebase(self, conn: Connection, data: Dataset, affected: set[str]) -> None:
@@ -394,8 +383,7 @@ class Store:
         backward = before is not None
         cursor = before if backward else after
         with read_tx(self._engine) as conn:
-            walk = self._fts_walk(conn, query)
-            sql, params = qsql.page_sql(query, cursor, backward, limit + 1, walk)
+            sql, params = qsql.page_sql(query, cursor, backward, limit + 1)
             raw = conn.execute(text(sql), params).fetchall()
             more = len(raw) > limit
             raw = raw[:limit]
@@ -408,38 +396,19 @@ class Store:
             last_key = QueueCursor(query.sort, _key(query, raw[-1]))
             if backward:
                 prev_cursor = first_key if more else None
-                next_cursor = last_key if self._exists(conn, query, last_key, False, walk) else None
+                next_cursor = last_key if self._exists(conn, query, last_key, False) else None
             else:
                 next_cursor = last_key if more else None
                 prev_cursor = (
-                    first_key if cursor is not None and self._exists(conn, query, first_key, True, walk) else None
+                    first_key if cursor is not None and self._exists(conn, query, first_key, True) else None
                 )
         return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
 
     def _exists(
-        self, conn: Connection, query: QueueQuery, cursor: QueueCursor, backward: bool, walk: bool = False
+        self, conn: Connection, query: QueueQuery, cursor: QueueCursor, backward: bool,
     ) -> bool:
-        sql, params = qsql.page_sql(query, cursor, backward, 1, walk)
+        sql, params = qsql.page_sql(query, cursor, backward, 1)
         return conn.execute(text(sql), params).first() is not None
-
-    def _fts_walk(self, conn: Connection, query: QueueQuery) -> bool:
-        """Which full-text plan serves this query's page (see ``queue.FTS_WALK_SQL``)."""
-        if qsql.id_search(query.search) is not None:
-            return False
-        match = qsql.fts_query(query.search)
-        if match is None or "*" in match:
-            return False
-        probe = conn.exec_driver_sql(
-            "SELECT count(*), max(rowid) FROM (SELECT rowid FROM case_fts WHERE case_fts MATCH ? AND rowid > 0 "
-            "LIMIT ?)",
-            (match, qsql.FTS_PROBE),
-        ).first()
-        n, last = (probe[0] or 0), probe[1]
-        if n < qsql.FTS_PROBE:
-            return False
-        sizes = conn.exec_driver_sql("SELECT (SELECT max(rowid) FROM timeline), (SELECT max(rowid) FROM cases)").first()
-        per_case = (sizes[0] or 0) / max(1, sizes[1] or 1)
-        return qsql.fts_walk_worth_it(match, n, last, per_case)
 
     @_guard
     def queue_count(self, query: QueueQuery) -> int:
@@ -693,13 +662,7 @@ class Store:
                     for n, ev in enumerate(d.events)
                 ],
             )
-            conn.execute(
-                text(
-                    "INSERT INTO case_fts (rowid, text, case_id) SELECT rowid, summary || ' ' || body, case_id "
-                    "FROM timeline WHERE mutation_id = :m AND local = 1 AND body IS NOT NULL"
-                ),
-                {"m": mid},
-            )
+            _refresh_case_doc(conn, cid)
         for e in d.enforcements:
             existing = conn.execute(
                 select(E.c.requested_by_name, E.c.decided_by_name).where(E.c.id == str(e.id))
@@ -726,10 +689,6 @@ class Store:
         if row is None or row[0] is None:
             return
         base = CaseRecord.model_validate_json(row[0])
-        conn.execute(
-            text("DELETE FROM case_fts WHERE rowid IN (SELECT rowid FROM timeline WHERE case_id = :c AND local = 1)"),
-            {"c": case_id},
-        )
         conn.execute(T.delete().where(T.c.case_id == case_id, T.c.local == True))  # noqa: E712
         conn.execute(E.delete().where(E.c.case_id == case_id, E.c.base.is_(None)))
         for r in conn.execute(
@@ -754,6 +713,7 @@ class Store:
             if isinstance(d, Applied):
                 self._write_decision(conn, crow, state, d, m, actor, ob["created_at"], pending=ob["state"] == "pending")
         self._recount(conn, case_id)
+        _refresh_case_doc(conn, case_id)  # its local events were dropped and re-applied
 
     def _recount(self, conn: Connection, case_id: str) -> None:
         conn.execute(
@@ -1098,6 +1058,25 @@ def _upsert_rows(
         f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates} WHERE {where}"
     )
     conn.exec_driver_sql(sql, params)
+
+
+def _refresh_case_docs(conn: Connection, ids_table: str) -> None:
+    """Rebuild the full-text documents (``case_doc``) of the case ids in a temp table."""
+    conn.exec_driver_sql(
+        f"DELETE FROM case_doc WHERE rowid IN (SELECT c.rowid FROM {ids_table} i CROSS JOIN cases c ON c.id = i.id)"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} "
+        f"FROM {ids_table} i CROSS JOIN cases c ON c.id = i.id"
+    )
+
+
+def _refresh_case_doc(conn: Connection, case_id: str) -> None:
+    conn.execute(text("DELETE FROM case_doc WHERE rowid = (SELECT rowid FROM cases WHERE id = :c)"), {"c": case_id})
+    conn.execute(
+        text(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c WHERE c.id = :c"),
+        {"c": case_id},
+    )
 
 
 def _fill_temp(conn: Connection, name: str, ids: list[str]) -> None:
