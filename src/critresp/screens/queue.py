@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Iterable
 
@@ -36,6 +37,9 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 
 SORTS = list(QueueSort)
 SEARCH_DEBOUNCE = 0.3
+# page and total go to the screen in one message (one repaint) unless the page alone
+# took longer than this: then the page is shown first and the total follows
+SLOW_PAGE_S = 0.03
 
 
 class QueueScreen(BaseScreen):
@@ -72,6 +76,7 @@ class QueueScreen(BaseScreen):
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
         self._open_token = 0
+        self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -138,10 +143,11 @@ class QueueScreen(BaseScreen):
     ) -> None:
         store = self.capp.store
         try:
+            started = time.monotonic()
             page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
-            if count and query.search:
-                # counting every full-text match can take far longer than the page:
-                # show the page first, the total follows (same token: dropped if superseded)
+            if count and query.search and time.monotonic() - started > SLOW_PAGE_S:
+                # a search whose page was slow will count slowly too: show the page
+                # first, the total follows (same token: dropped if superseded)
                 self.post_message(QueueLoaded(page, query, direction, token, None, keep_case_id))  # type: ignore[arg-type]
                 total = store.queue_count(query)
                 self.post_message(QueueLoaded(page, query, "refresh", token, total, keep_case_id))
@@ -155,6 +161,9 @@ class QueueScreen(BaseScreen):
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.token != self._token:
             return  # superseded by a newer request
+        if self._focus_table_token == message.token:
+            self._focus_table_token = None
+            self.table.focus()
         self.loaded_once = True
         page = message.page
         if message.total is not None:
@@ -220,13 +229,15 @@ class QueueScreen(BaseScreen):
         self.page = page
         self.rows = list(page.rows)
         table = self.table
-        now = self.capp.clock.now()
         if keep_case_id is not None:
             for i, row in enumerate(self.rows):
                 if row.id == keep_case_id:
                     cursor_row = i
                     break
-        table.set_rows(((row.id, self._row_cells(row, now)) for row in self.rows), cursor_row=cursor_row)
+        rows = self.rows
+        clock = self.capp.clock
+        # cells are built for the rows on screen only, with the countdown as of then
+        table.set_rows([row.id for row in rows], lambda i: self._row_cells(rows[i], clock.now()), cursor_row=cursor_row)
 
     def _diff_rows(self, page: QueuePage, keep_case_id: str | None) -> None:
         table = self.table
@@ -259,8 +270,10 @@ class QueueScreen(BaseScreen):
         for row in self.rows:
             if row.due_at is None or not table.has_row(row.id):
                 continue
+            old = table.built_cell(row.id, "due")
+            if old is None:
+                continue  # not shown yet: built with a fresh countdown when it is
             cell = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
-            old = table.get_cell(row.id, "due")
             if isinstance(old, Text) and old.plain == cell.plain and old.style == cell.style:
                 continue
             changed.append((row.id, cell))
@@ -451,13 +464,20 @@ class QueueScreen(BaseScreen):
         event.stop()
         if self._search_timer is not None:
             self._search_timer.stop()
-        self._apply_search()
-        self.table.focus()
+        if self._apply_search():
+            # move to the results when they are painted: one repaint, not a focus
+            # repaint first and the results after
+            self._focus_table_token = self._token
+        else:
+            self.table.focus()
 
-    def _apply_search(self) -> None:
+    def _apply_search(self) -> bool:
+        """Apply the search box; True when that started a new query."""
         text = self.query_one("#search", Input).value.strip()
         if text != self.query_state.search:
             self.set_query(replace(self.query_state, search=text))
+            return True
+        return False
 
     # ------------------------------------------------------------------ views
     def action_save_view(self) -> None:

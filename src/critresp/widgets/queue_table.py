@@ -6,10 +6,10 @@ invalidates every cached cell (its cache key holds an update counter), so a page
 swap or a one-second countdown tick re-rendered the whole visible table through
 rich's layout code. This widget is a ``ScrollView`` on the Line API instead:
 
-- ``set_rows`` stores the page (keys + ``Text`` cells) and refreshes; nothing is
-  built for rows that are not on screen;
+- ``set_rows`` stores the page's keys and a cell builder and refreshes; a row's
+  cells are built when it is first shown;
 - ``render_line`` turns one visible row into a ``Strip``, cached per row by its
-  content version, width, cursor, stripe and focus, so moving the cursor or
+  content version, width, cursor and stripe (and focus, for the cursor row), so moving the cursor or
   updating one countdown re-renders one or two rows, not the table;
 - the header line stays on top while rows scroll under it.
 
@@ -19,7 +19,7 @@ The cells are ``rich.text.Text`` built by the screen from untrusted data (see
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Sequence
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -59,14 +59,11 @@ class QueueTable(ScrollView, can_focus=True):
         background: $surface;
         color: $foreground;
         height: 1fr;
-        &:focus {
-            background-tint: $foreground 5%;
-            & > .queue-table--cursor {
-                background: $block-cursor-background;
-                color: $block-cursor-foreground;
-                text-style: $block-cursor-text-style;
-            }
-            & > .queue-table--header { background-tint: $foreground 5%; }
+        /* focus shows on the cursor row only (a focus tint would repaint every row) */
+        &:focus > .queue-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
         }
         &:dark > .queue-table--even-row { background: $surface-darken-1 40%; }
         & > .queue-table--header { text-style: bold; background: $panel; color: $foreground; }
@@ -109,7 +106,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._col_index = {key: i for i, (key, _label, _w) in enumerate(self.columns)}
         self.zebra_stripes = zebra_stripes
         self._keys: list[str] = []
-        self._cells: list[list[Text]] = []
+        self._cells: list[list[Text] | None] = []  # None: not built yet (built when first shown)
+        self._make_cells: Callable[[int], Sequence[Text]] = lambda i: ()
         self._version: list[int] = []
         self._index: dict[str, int] = {}
         self._cursor = 0
@@ -137,18 +135,31 @@ class QueueTable(ScrollView, can_focus=True):
     def get_row_index(self, key: str) -> int:
         return self._index[key]
 
-    def get_cell(self, key: str, column: str) -> Text:
-        return self._cells[self._index[key]][self._col_index[column]]
+    def _row(self, index: int) -> list[Text]:
+        cells = self._cells[index]
+        if cells is None:
+            cells = self._cells[index] = list(self._make_cells(index))
+        return cells
 
-    def set_rows(self, rows: Iterable[tuple[str, Sequence[Text]]], cursor_row: int = 0) -> None:
-        """Replace the page. Only what is on screen will be rendered."""
-        keys: list[str] = []
-        cells: list[list[Text]] = []
-        for key, row in rows:
-            keys.append(key)
-            cells.append(list(row))
+    def get_cell(self, key: str, column: str) -> Text:
+        return self._row(self._index[key])[self._col_index[column]]
+
+    def built_cell(self, key: str, column: str) -> Text | None:
+        """The cell if its row was built (shown) already, else None (it will be built fresh)."""
+        i = self._index.get(key)
+        if i is None or self._cells[i] is None:
+            return None
+        return self._cells[i][self._col_index[column]]  # type: ignore[index]
+
+    def set_rows(self, keys: Sequence[str], make_cells: Callable[[int], Sequence[Text]], cursor_row: int = 0) -> None:
+        """Replace the page: ``keys`` in order, ``make_cells(i)`` builds row i's cells.
+
+        Rows are built when first rendered (or asked for), so a page swap costs
+        the rows on screen, not the whole page."""
+        keys = list(keys)
         self._keys = keys
-        self._cells = cells
+        self._cells = [None] * len(keys)
+        self._make_cells = make_cells
         self._index = {k: i for i, k in enumerate(keys)}
         # a new page may reuse a key with other cells: versions restart above any cached one
         self._generation += 1
@@ -160,7 +171,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def update_cell(self, key: str, column: str, cell: Text) -> None:
         i = self._index[key]
-        self._cells[i][self._col_index[column]] = cell
+        self._row(i)[self._col_index[column]] = cell
         self._version[i] += 1
         self.refresh_line(i + 1)
 
@@ -223,12 +234,16 @@ class QueueTable(ScrollView, can_focus=True):
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
         self._styles = None
-        self.refresh()
+        self._refresh_cursor_line()
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
         self._styles = None
-        self.refresh()
+        self._refresh_cursor_line()
+
+    def _refresh_cursor_line(self) -> None:
+        if self._keys:
+            self.refresh_line(self._cursor + 1)
 
     def _style_set(self) -> dict[str, Style]:
         if self._styles is None:
@@ -278,9 +293,8 @@ class QueueTable(ScrollView, can_focus=True):
         width = self.size.width
         styles = self._style_set()
         widths = self._widths(width)
-        focus = self.has_focus
         if y == 0:
-            key: tuple[object, ...] = ("header", tuple(widths), focus, self._generation)
+            key: tuple[object, ...] = ("header", tuple(widths), self._generation)
             strip = self._strips.get(key)
             if strip is None:
                 labels = [Text(label, no_wrap=True) for _k, label, _w in self.columns]
@@ -293,10 +307,11 @@ class QueueTable(ScrollView, can_focus=True):
         cursor = index == self._cursor
         even = self.zebra_stripes and index % 2 == 1
         row_base = styles["even"] if even else styles["base"]
+        focus = cursor and self.has_focus  # only the cursor row looks different with focus
         key = (self._keys[index], self._version[index], self._generation, tuple(widths), cursor, even, focus)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._line(self._cells[index], widths, row_base, styles["cursor"] if cursor else None)
+            strip = self._line(self._row(index), widths, row_base, styles["cursor"] if cursor else None)
             self._strips[key] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, row_base)
 
