@@ -8,6 +8,7 @@ wire format.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from typing import Annotated, Literal, Union
 from uuid import UUID, uuid4
@@ -28,7 +29,8 @@ def utcnow() -> datetime:
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators are built on first use, not at import (cold start)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     mutation_id: UUID = Field(default_factory=uuid4)
     case_id: str = Field(min_length=1, max_length=64)
@@ -201,14 +203,16 @@ MUTATION_KINDS: tuple[str, ...] = (
     "reveal_pii",
 )
 
-_ADAPTER: TypeAdapter[Mutation] = TypeAdapter(Mutation)
+@functools.cache
+def _adapter() -> TypeAdapter[Mutation]:
+    return TypeAdapter(Mutation)  # built on first use, not at import (cold start)
 
 
 def parse_mutation(data: dict | str | bytes) -> Mutation:
     """Parse a mutation from its JSON form (dict or JSON text). Raises pydantic.ValidationError."""
     if isinstance(data, (str, bytes)):
-        return _ADAPTER.validate_json(data)
-    return _ADAPTER.validate_python(data)
+        return _adapter().validate_json(data)
+    return _adapter().validate_python(data)
 
 
 def dump_mutation(m: Mutation) -> dict:

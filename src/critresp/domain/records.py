@@ -39,7 +39,8 @@ def _aware(v: datetime | None) -> datetime | None:
 
 
 class _Rec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: validators are built on first use, not at import (cold start)
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class AssociateRecord(_Rec):
