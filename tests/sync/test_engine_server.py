@@ -56,6 +56,44 @@ def test_initial_sync_pulls_everything_in_pages(server):
     assert again.ok and again.pulled == 0
 
 
+def test_prefetched_pages_survive_faults_and_a_moved_cursor(server, monkeypatch):
+    """The next page is fetched while one is written: faults on those requests and a
+    cursor moved by someone else in between never lose or double a record."""
+    srv, _, tokens = server
+    store, engine, transport, _ = mini_node(
+        srv.url, tokens["ana"], queue=[None, "drop_response", None, "500", None, "drop_request"],
+        only_path="/api/v1/pull")
+    engine.page_limit = 2
+    report = engine.run_once()
+    assert report.ok, report.error
+    assert len(store.cases()) == 6 and report.pulled == len(store.records)
+    assert transport.counts["drop_response"] == 1 and transport.counts["500"] == 1
+
+    # the store's cursor moved (here: rewound to the start) between the prefetch and its
+    # use: the prefetched page does not fit and is dropped; pulling resumes from the store's cursor
+    store2, engine2, transport2, _ = mini_node(srv.url, tokens["ana"])
+    engine2.page_limit = 2
+    real_apply = store2.apply_pull
+    applied_cursors: list[str | None] = []
+
+    def apply_then_rewind(changes, cursor, **kw):
+        out = real_apply(changes, cursor, **kw)
+        applied_cursors.append(cursor)
+        if len(applied_cursors) == 2:
+            store2.cursor = None  # someone else rewound it
+        return out
+
+    monkeypatch.setattr(store2, "apply_pull", apply_then_rewind)
+    report2 = engine2.run_once()
+    assert report2.ok, report2.error
+    assert store2.cases().keys() == store.cases().keys()
+    assert store2.records.keys() == store.records.keys()
+    asked = [p for (_, p, _) in transport2.log if p == "/api/v1/pull"]
+    pages = -(-len(store.records) // 2)
+    assert len(asked) > pages  # the dropped prefetch and the re-pull from the start happened
+    assert applied_cursors[2] == applied_cursors[0]  # after the rewind: the first page again, not the prefetched one
+
+
 def test_lost_push_response_three_times_applies_and_delivers_once(server):
     srv, _, tokens = server
     store, engine, transport, waits = mini_node(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..domain.clock import Clock
@@ -80,7 +81,7 @@ class SyncEngine:
         clock: Clock,
         *,
         batch_size: int = MAX_PUSH_BATCH,
-        page_limit: int = 1000,
+        page_limit: int = 2000,
         server_url: str | None = None,
     ) -> None:
         self.store = store
@@ -221,6 +222,12 @@ class SyncEngine:
     def _pull_until_caught_up(self, acc: _Acc, *, wait: float) -> bool:
         """Pull pages until has_more is false. ``wait`` applies to the first request.
 
+        While a page is being written to the store, the next one is already being
+        fetched (from the cursor the written page ends at) in a helper thread: the
+        server's work and the transfer overlap with the local write. A prefetched
+        page is used only if the store's cursor is then exactly the one it was
+        asked with; otherwise it is dropped and pulled again.
+
         Returns True if any records were applied.
         """
         got_any = False
@@ -229,35 +236,52 @@ class SyncEngine:
         resetting = False
         # every page of the very first sync is backlog (no T0 bell), not only the first page
         initial = self.store.get_cursor() is None  # the next applied page is the first after a cursor reset
-        while not self._closed:
-            cursor = self.store.get_cursor()
-            asked = None if reset else cursor
-            try:
-                page = self.client.pull(asked, limit=self.page_limit, wait=wait if first else 0.0)
-            except RequestError as exc:
-                if exc.is_cursor_reset and not reset and cursor is not None:
-                    # the server's database was recreated: pull everything again
-                    log.warning("server reset the change log; pulling from the start")
-                    reset = True
-                    resetting = True
-                    continue
-                raise
-            first = False
-            reset = False
-            with self._apply_lock:
-                if self.store.get_cursor() != cursor:
-                    # another thread applied newer pages meanwhile: drop ours, re-pull
-                    continue
-                if resetting:
-                    applied = self.store.apply_pull(page.changes, page.cursor, reset=True)
-                else:
-                    applied = self.store.apply_pull(page.changes, page.cursor)
-            acc.add_pull(applied, initial=initial or resetting)
-            resetting = False
-            if getattr(applied, "records", 0):
-                got_any = True
-            if not page.has_more:
-                break
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="critresp-prefetch")
+        ahead: tuple[str | None, Future[Any]] | None = None
+        try:
+            while not self._closed:
+                cursor = self.store.get_cursor()
+                asked = None if reset else cursor
+                try:
+                    if ahead is not None and ahead[0] == asked and not first:
+                        page = ahead[1].result()
+                    else:
+                        page = self.client.pull(asked, limit=self.page_limit, wait=wait if first else 0.0)
+                    ahead = None
+                except RequestError as exc:
+                    ahead = None
+                    if exc.is_cursor_reset and not reset and cursor is not None:
+                        # the server's database was recreated: pull everything again
+                        log.warning("server reset the change log; pulling from the start")
+                        reset = True
+                        resetting = True
+                        continue
+                    raise
+                first = False
+                reset = False
+                if page.has_more and not self._closed:
+                    ahead = (page.cursor, pool.submit(self.client.pull, page.cursor, limit=self.page_limit, wait=0.0))
+                with self._apply_lock:
+                    if self.store.get_cursor() != cursor:
+                        # another thread applied newer pages meanwhile: drop ours, re-pull
+                        ahead = None
+                        continue
+                    if resetting:
+                        applied = self.store.apply_pull(page.changes, page.cursor, reset=True)
+                    else:
+                        applied = self.store.apply_pull(page.changes, page.cursor)
+                acc.add_pull(applied, initial=initial or resetting)
+                resetting = False
+                if getattr(applied, "records", 0):
+                    got_any = True
+                if not page.has_more:
+                    break
+        finally:
+            if ahead is not None:
+                ahead[1].cancel()
+                # an unused prefetch: don't wait for it (its result or error is dropped)
+                ahead[1].add_done_callback(lambda f: f.cancelled() or f.exception())
+            pool.shutdown(wait=False, cancel_futures=True)
         return got_any
 
     # --- status ------------------------------------------------------------------------
