@@ -196,3 +196,34 @@ def test_case_documents_follow_pulls_local_notes_and_rejections(store: Store) ->
             f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
         ).fetchall()
     assert stale == []
+
+
+def test_search_documents_of_a_catch_up_are_built_after_its_last_page(tmp_path, clock) -> None:
+    from critresp.store.views import QueueQuery
+
+    def hits(s: Store, q: str) -> set[str]:
+        return {r.id for r in s.queue_page(QueueQuery(search=q + " ", include_resolved=True)).rows}
+
+    def stale(s: Store) -> int:
+        with s.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT count(*) FROM search_stale").scalar()
+
+    path = tmp_path / "s.db"
+    s = Store.open(path, clock)
+    data = simple_dataset(4)
+    s.apply_pull(R.Dataset(cases=data.cases[:2], parties=data.parties, case_parties=data.case_parties[:4]), "p1",
+                 more=True)
+    s.apply_pull(R.Dataset(events=(event("E-1", "CR-0000", body="pineapple crate"),)), "p2", more=True)
+    assert stale(s) == 2 and hits(s, "pineapple") == set()  # mid catch-up: not yet
+    s.apply_pull(R.Dataset(cases=data.cases[2:], case_parties=data.case_parties[4:]), "p3")  # the last page
+    assert stale(s) == 0
+    assert hits(s, "pineapple") == {"CR-0000"} and hits(s, "CR") == {"CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+    # interrupted after a page with more to come: the next open finishes the documents
+    s.apply_pull(R.Dataset(events=(event("E-2", "CR-0003", body="mango bruised"),)), "p4", more=True)
+    assert hits(s, "mango") == set()
+    s.close()
+    s = Store.open(path, clock)
+    try:
+        assert stale(s) == 0 and hits(s, "mango") == {"CR-0003"}
+    finally:
+        s.close()

@@ -180,7 +180,7 @@ class MiniStore:
     def get_cursor(self):
         return self.cursor
 
-    def apply_pull(self, changes, cursor, *, reset=False):
+    def apply_pull(self, changes, cursor, *, reset=False, more=False):
         from critresp.store.api import PullApplied
 
         with self.lock:

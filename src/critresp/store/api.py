@@ -123,10 +123,11 @@ class StoreAPI(Protocol):
 
     def get_cursor(self) -> str | None: ...
 
-    def apply_pull(self, changes: Dataset, cursor: str) -> "PullApplied":
+    def apply_pull(self, changes: Dataset, cursor: str, *, reset: bool = False, more: bool = False) -> "PullApplied":
         """One transaction: upsert records (server version wins over base),
         store the new cursor, rebase cases that have pending mutations.
-        Returns ids of cases that are new T0s (for the bell) and changed ids."""
+        Returns ids of cases that are new T0s (for the bell) and changed ids.
+        ``more``: more pages follow at once (search documents are rebuilt after the last)."""
 
     def set_sync_state(
         self, *, online: bool, error: str | None = None, server_url: str | None = None,

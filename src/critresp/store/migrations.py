@@ -74,6 +74,9 @@ CASE_DOC_TEXT = (  # events in timeline order, so a rebuilt document is the same
 
 def _m4_case_doc(conn: Connection) -> None:
     conn.exec_driver_sql(CASE_DOC_DDL)
+    # cases whose document is to be rebuilt: filled while a multi-page pull is still
+    # running (each case's document is built once, after its last page), emptied after
+    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS search_stale (id TEXT PRIMARY KEY)")
     conn.exec_driver_sql(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c")
     conn.exec_driver_sql("DROP TABLE IF EXISTS case_fts")
 

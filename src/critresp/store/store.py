@@ -181,6 +181,7 @@ class Store:
             with read_tx(engine) as conn:
                 if conn.execute(select(SS.c.id)).first() is None:
                     raise StoreError(f"The local store {path} is incomplete (no sync state). Move it aside and start again.")
+                stale = conn.exec_driver_sql("SELECT 1 FROM search_stale LIMIT 1").first() is not None
         except StoreError:
             engine.dispose()
             raise
@@ -195,7 +196,10 @@ class Store:
                 f"Cannot open the local store {path}: {msg.splitlines()[0]} (damaged or not a critresp store). "
                 "Move the file aside and start critresp again to resync from the server."
             ) from None
-        return cls(engine, clock or SystemClock(), path)
+        store = cls(engine, clock or SystemClock(), path)
+        if stale:  # a catch-up was interrupted before its last page: finish its search documents
+            store.refresh_search()
+        return store
 
     def close(self) -> None:
         self._engine.dispose()
@@ -219,7 +223,7 @@ class Store:
             _affected, state_affected = self._upsert_dataset(conn, data)
             self._settle_and_rebase(conn, data, state_affected)
 
-    def _upsert_dataset(self, conn: Connection, data: Dataset) -> tuple[set[str], set[str]]:
+    def _upsert_dataset(self, conn: Connection, data: Dataset, defer_docs: bool = False) -> tuple[set[str], set[str]]:
         """Bulk upsert. Returns the ids of the cases touched (cases, parties, events,
         enforcements), and the subset whose decided state may have changed (case
         record, case parties or enforcement rows): only those need a rebase. A
@@ -343,7 +347,9 @@ class Store:
             )
         # the full-text document of every case whose title, summary or timeline came in
         doc_ids = {c.id for c in data.cases} | {e.case_id for e in data.events}
-        if doc_ids:
+        if doc_ids and defer_docs:
+            conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (id) VALUES (?)", [(i,) for i in doc_ids])
+        elif doc_ids:
             _fill_temp(conn, "_imp_doc", list(doc_ids))
             _refresh_case_docs(conn, "_imp_doc")
         return affected, state_affected
@@ -918,11 +924,16 @@ class Store:
             return conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
 
     @_guard
-    def apply_pull(self, changes: Dataset, cursor: str, *, reset: bool = False) -> PullApplied:
+    def apply_pull(self, changes: Dataset, cursor: str, *, reset: bool = False, more: bool = False) -> PullApplied:
         """``reset=True``: the first page after the server's change log was recreated
         (cursor-reset). In the same transaction every synced row's version drops to 0,
         so the new server's (lower) versions win, and acknowledged mutations are settled
-        (the new server's state is the base from now on)."""
+        (the new server's state is the base from now on).
+
+        ``more=True``: more pages follow right away (a catch-up). The full-text
+        documents of the page's cases are then rebuilt after the last page
+        (``search_stale``), once per case instead of once per page that touched it;
+        the page without ``more`` rebuilds them all (``refresh_search``)."""
         with write_tx(self._engine) as conn:
             if reset:
                 for table in ("associate", "party", "orders", "cases", "case_party", "timeline", "enforcement", "macro"):
@@ -933,15 +944,33 @@ class Store:
             for i in range(0, len(t0), _CHUNK):
                 chunk = t0[i : i + _CHUNK]
                 known.update(r[0] for r in conn.execute(select(C.c.id).where(C.c.id.in_(chunk))))
-            affected, state_affected = self._upsert_dataset(conn, changes)
+            affected, state_affected = self._upsert_dataset(conn, changes, defer_docs=more)
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
+        if not more:
+            self.refresh_search()
         records = sum(
             len(getattr(changes, f))
             for f in ("associates", "parties", "orders", "cases", "case_parties", "events", "enforcements", "macros")
         )
         new_t0 = tuple(dict.fromkeys(c for c in t0 if c not in known))
         return PullApplied(changed_case_ids=tuple(sorted(affected)), new_t0_case_ids=new_t0, records=records)
+
+    @_guard
+    def refresh_search(self, batch: int = 2000) -> int:
+        """Rebuild the full-text documents of the cases in ``search_stale``, ``batch``
+        cases per write transaction (so the console's own writes are never held up
+        long). Returns how many were rebuilt."""
+        done = 0
+        while True:
+            with write_tx(self._engine) as conn:
+                ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM search_stale LIMIT ?", (batch,))]
+                if not ids:
+                    return done
+                _fill_temp(conn, "_imp_doc", ids)
+                _refresh_case_docs(conn, "_imp_doc")
+                conn.exec_driver_sql("DELETE FROM search_stale WHERE id IN (SELECT id FROM _imp_doc)")
+                done += len(ids)
 
     @_guard
     def set_sync_state(

@@ -266,10 +266,11 @@ class SyncEngine:
                         # another thread applied newer pages meanwhile: drop ours, re-pull
                         ahead = None
                         continue
+                    more = bool(page.has_more)  # search documents are rebuilt after the last page
                     if resetting:
-                        applied = self.store.apply_pull(page.changes, page.cursor, reset=True)
+                        applied = self.store.apply_pull(page.changes, page.cursor, reset=True, more=more)
                     else:
-                        applied = self.store.apply_pull(page.changes, page.cursor)
+                        applied = self.store.apply_pull(page.changes, page.cursor, more=more)
                 acc.add_pull(applied, initial=initial or resetting)
                 resetting = False
                 if getattr(applied, "records", 0):
