@@ -67,7 +67,7 @@ def run_critresp(store_path: str) -> None:
     from critresp.domain.state import Actor
     from critresp.domain.taxonomy import AssociateRole
     from critresp.screens.queue import QueueScreen
-    from critresp.store import Store
+    from critresp.store.quick import open_for_console
 
     original = QueueScreen.on_queue_loaded
 
@@ -86,7 +86,14 @@ def run_critresp(store_path: str) -> None:
     QueueScreen.on_queue_loaded = on_queue_loaded  # type: ignore[method-assign]
 
     clock = SystemClock()
-    store = Store.open(store_path, clock)
+    # the same start as `critresp`: the first page from the quick reader, the full
+    # store opened in the background after it (critresp.store.quick)
+    def full_store():  # type: ignore[no-untyped-def]
+        from critresp.store import Store  # imported when the full store is opened, as in the CLI
+
+        return Store.open(store_path, clock)
+
+    store = open_for_console(store_path, full_store)
     try:
         app = CritrespApp(
             store=store, clock=clock, actor=Actor("A-001", "Sam Okafor", AssociateRole.ASSOCIATE), sync=None,

@@ -75,6 +75,7 @@ class CritrespApp(App[None]):
         self.bells = 0  # how many times the T0 bell rang (visible to tests)
         self._keymap_arg = dict(keymap or {})
         self._case_screen: "CaseScreen | None" = None
+        self.fatal_error: str | None = None  # set when the app had to stop (printed by the CLI)
         self._theme_arg = theme
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -84,6 +85,9 @@ class CritrespApp(App[None]):
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
+        listen = getattr(self.store, "on_open_failed", None)
+        if listen is not None:  # a DeferredStore (store.quick): its full open may still fail
+            listen(lambda exc: self.call_from_thread(self._store_failed, exc))
         if self._keymap_arg:
             self.set_keymap(self._keymap_arg)
             from .screens.help import binding_sections
@@ -265,6 +269,18 @@ class CritrespApp(App[None]):
         """Toasts carry untrusted text (names, server messages): always plain, cleaned, never markup."""
         text = message.plain if isinstance(message, Text) else str(message)
         super().notify(clean(text), title=clean(title), severity=severity, timeout=timeout, markup=False)
+
+    def first_page_painted(self) -> None:
+        """The queue's first page is on screen: now open the full store, if it is deferred."""
+        start = getattr(self.store, "start", None)
+        if start is not None:
+            start()
+
+    def _store_failed(self, exc: BaseException) -> None:
+        # the console started on the quick reader and the full store could not be opened
+        # (locked by another critresp, damaged): leave with that one line, as the CLI would
+        self.fatal_error = " ".join(str(exc).split()) or type(exc).__name__
+        self.exit(return_code=1)
 
     def case_screen(self) -> "CaseScreen":
         """The one case screen, kept installed so opening a case does not re-compose it."""

@@ -279,9 +279,11 @@ def _server_url(settings) -> str | None:
 
 def cmd_console(settings) -> int:
     from .domain.clock import SystemClock
+    from .store.quick import open_for_console
 
     clock = SystemClock()
-    store = _open_store(settings, clock)
+    # first paint from stdlib sqlite3; the full store opens in the background (store.quick)
+    store = open_for_console(settings.db_path, lambda: _open_store(settings, clock))
     try:
         actor = store.identity() or settings.associate.actor()
         sync = None
@@ -334,6 +336,9 @@ def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="
     finally:
         if sync is not None:
             sync.close()
+    if app.fatal_error:
+        _err(app.fatal_error)
+        return EXIT_FAIL
     return app.return_code or EXIT_OK
 
 

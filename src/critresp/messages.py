@@ -52,10 +52,11 @@ class QueueLoaded(Message):
 
 
 class CaseLoaded(Message):
-    def __init__(self, case_id: str, detail: "CaseDetail | None") -> None:
+    def __init__(self, case_id: str, detail: "CaseDetail | None", token: int = 0) -> None:
         super().__init__()
         self.case_id = case_id
         self.detail = detail
+        self.token = token  # which read this answers: an older read's answer is dropped
 
 
 class CaseReady(Message):
@@ -72,10 +73,11 @@ class CaseReady(Message):
 
 
 class HistoryLoaded(Message):
-    def __init__(self, case_id: str, history: "PartyHistory") -> None:
+    def __init__(self, case_id: str, history: "PartyHistory", token: int = 0) -> None:
         super().__init__()
         self.case_id = case_id
         self.history = history
+        self.token = token
 
 
 class ActionApplied(Message):

@@ -124,6 +124,7 @@ class CaseScreen(BaseScreen):
         self._form_attempts: dict[Any, tuple[str, dict, Callable[[dict], None]]] = {}  # mutation_id -> form
         self._marking: set[int] = set()  # notice ids being marked read
         self._fresh = detail is not None  # shown with a detail read just now: no re-read on resume
+        self._case_token = getattr(self, "_case_token", 0) + 1  # answers to earlier reads are dropped
 
     def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
         """Point this screen at a case before it is pushed (the app keeps one case screen).
@@ -145,7 +146,7 @@ class CaseScreen(BaseScreen):
             self._render_history()
         else:
             self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
-            self._load_history(case_id)
+            self._load_history(case_id, self._case_token)
         if detail is None:
             self.query_one("#case-header", Static).update(Text(f"Case {case_id} not found", style="bold red"))
             for wid in ("#case-parties", "#case-order", "#case-enforcements", "#case-timeline", "#case-notices"):
@@ -179,7 +180,7 @@ class CaseScreen(BaseScreen):
             if self.history is not None:
                 self._render_history()
             else:
-                self._load_history(self.case_id)
+                self._load_history(self.case_id, self._case_token)
         else:
             self.reload()
         self._load_form_drafts(self.case_id)
@@ -187,29 +188,32 @@ class CaseScreen(BaseScreen):
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
-        self._load_case(self.case_id)
-        self._load_history(self.case_id)
+        # reads can overlap (a resume and an applied action both reload): only the
+        # answer of the newest read is shown, never an older snapshot after a newer one
+        self._case_token += 1
+        self._load_case(self.case_id, self._case_token)
+        self._load_history(self.case_id, self._case_token)
 
     @work(thread=True, group="case", exclusive=True, exit_on_error=False)
-    def _load_case(self, case_id: str) -> None:
+    def _load_case(self, case_id: str, token: int = 0) -> None:
         try:
             detail = self.capp.store.case_detail(case_id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("case", str(exc)))
             return
-        self.post_message(CaseLoaded(case_id, detail))
+        self.post_message(CaseLoaded(case_id, detail, token))
 
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
-    def _load_history(self, case_id: str) -> None:
+    def _load_history(self, case_id: str, token: int = 0) -> None:
         try:
             history = self.capp.store.party_history(case_id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("party history", str(exc)))
             return
-        self.post_message(HistoryLoaded(case_id, history))
+        self.post_message(HistoryLoaded(case_id, history, token))
 
     def on_case_loaded(self, message: CaseLoaded) -> None:
-        if message.case_id != self.case_id:
+        if message.case_id != self.case_id or message.token != self._case_token:
             return
         if message.detail is None:
             self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
@@ -224,7 +228,7 @@ class CaseScreen(BaseScreen):
         self._on_tab_activated(event.pane.id if event.pane is not None else None)
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
-        if message.case_id == self.case_id:
+        if message.case_id == self.case_id and message.token == self._case_token:
             self.history = message.history
             self._render_history()
 

@@ -13,7 +13,6 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
-from ..domain.mutations import Claim
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
 from ..messages import ActionApplied, CaseReady, QueueLoaded, WorkFailed
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
@@ -164,6 +163,8 @@ class QueueScreen(BaseScreen):
         if self._focus_table_token == message.token:
             self._focus_table_token = None
             self.table.focus()
+        if not self.loaded_once:
+            self.call_after_refresh(self.capp.first_page_painted)
         self.loaded_once = True
         page = message.page
         if message.total is not None:
@@ -372,6 +373,8 @@ class QueueScreen(BaseScreen):
         cid = self.current_case_id()
         if cid is None:
             return
+        from ..domain.mutations import Claim  # pydantic: imported on first use, not before the first paint
+
         self.apply(Claim(case_id=cid, created_at=self.capp.clock.now()))
 
     @work(thread=True, group="apply", exit_on_error=False)

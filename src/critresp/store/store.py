@@ -50,6 +50,7 @@ from ..domain.taxonomy import (
 )
 from . import convert as cv
 from . import queue as qsql
+from . import quick
 from .api import PullApplied, PushResult
 from .db import StoreError, open_engine, read_tx, write_tx
 from .migrations import CASE_DOC_TEXT, migrate
@@ -1119,20 +1120,11 @@ def _fill_temp(conn: Connection, name: str, ids: list[str]) -> None:
 
 
 def _key(query: QueueQuery, r: Any) -> tuple[Any, ...]:
-    cols, _ = qsql.SORT_KEYS[query.sort]
-    m = r._mapping
-    return tuple(m[c] for c in cols)
+    return quick.sort_key(query, r._mapping)
 
 
 def _queue_row(r: Any) -> QueueRow:
-    m = r._mapping
-    return QueueRow(
-        id=m["id"], tier=Tier(m["tier"]), category=m["category"], status=CaseStatus(m["status"]),
-        title=m["title"], created_at=from_ms(m["created_at"]), updated_at=from_ms(m["updated_at"]),
-        due_at=cv.due_or_none(m["due_at"]), due_kind=m["due_kind"], assignee_id=m["assignee_id"],
-        assignee_name=m["assignee_name"], subject_role=PartyRole(m["subject_role"]) if m["subject_role"] else None,
-        pending=int(m["pending"] or 0), notice=m["notice"],
-    )
+    return quick.queue_row(r._mapping)
 
 
 def _typed_text(m: Mutation) -> str | None:
