@@ -50,3 +50,16 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     assert res["drain"]["pushed"] + res["drain"]["rejected"] == 20
     assert res["ui"]["failures"] == 0
     assert "| figure |" in proc.stdout
+
+
+def test_framework_floor_probe_runs() -> None:
+    """bench.floor (a minimal Textual app's repaint) runs; no timing asserted."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.floor import measure
+    finally:
+        sys.path.remove(str(ROOT))
+    out = asyncio.run(measure(3))
+    assert out["n"] == 3 and set(out) >= {"p50_ms", "p95_ms", "max_ms"}
