@@ -268,8 +268,17 @@ class Store:
                 ],
             )
 
+        doc_ids: set[str] = set()  # cases whose full-text document changes
         if data.cases:
             ids = [c.id for c in data.cases]
+            _fill_temp(conn, "_imp_case", ids)
+            before = {
+                r[0]: (r[1], r[2])
+                for r in conn.exec_driver_sql(
+                    "SELECT c.id, c.title, c.summary FROM _imp_case i CROSS JOIN cases c ON c.id = i.id")
+            }
+            # a status / claim / tier change leaves the text alone: no document rebuild
+            doc_ids.update(c.id for c in data.cases if before.get(c.id) != (c.title, c.summary))
             _upsert(conn, C, [cv.case_record_values(c) for c in data.cases])
             affected.update(ids)
             state_affected.update(ids)
@@ -287,6 +296,12 @@ class Store:
             state_affected.update(cp.case_id for cp in data.case_parties)
 
         if data.events:
+            _fill_temp(conn, "_imp_event", [e.id for e in data.events])
+            known_events = {r[0] for r in conn.exec_driver_sql(
+                "SELECT t.id FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id")}
+            # events carry text into the document when they have a body; one already
+            # stored may lose or change its body: rebuild for those too
+            doc_ids.update(e.case_id for e in data.events if e.body is not None or e.id in known_events)
             ms = to_ms
             dumps = json.dumps
             _upsert_rows(
@@ -347,7 +362,6 @@ class Store:
                 " WHERE id IN (SELECT id FROM _imp_role)"
             )
         # the full-text document of every case whose title, summary or timeline came in
-        doc_ids = {c.id for c in data.cases} | {e.case_id for e in data.events}
         if doc_ids and defer_docs:
             conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (id) VALUES (?)", [(i,) for i in doc_ids])
         elif doc_ids:
