@@ -316,22 +316,16 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
 
             # --- paging: forward 8 pages, back 8, repeat
             while len(results["page"]) < reps:
-                for _ in range(8):
-                    if screen.page is None or screen.page.next_cursor is None:
-                        break
-                    h.press("end")
-                    await h.settle(pilot)
-                    dt, _ = await h.timed("pagedown", "queue")
-                    if dt is not None:
-                        results["page"].append(dt)
-                for _ in range(8):
-                    if screen.page is None or screen.page.prev_cursor is None:
-                        break
-                    h.press("home")
-                    await h.settle(pilot)
-                    dt, _ = await h.timed("pageup", "queue")
-                    if dt is not None:
-                        results["page"].append(dt)
+                # to the page's edge row, then the key that crosses it
+                for cursor_attr, edge, key in (("next_cursor", "end", "pagedown"), ("prev_cursor", "home", "pageup")):
+                    for _ in range(8):
+                        if screen.page is None or getattr(screen.page, cursor_attr) is None:
+                            break
+                        h.press(edge)
+                        await h.settle(pilot)
+                        dt, _ = await h.timed(key, "queue")
+                        if dt is not None:
+                            results["page"].append(dt)
                 if screen.page is None or (screen.page.next_cursor is None and screen.page.prev_cursor is None):
                     break
 

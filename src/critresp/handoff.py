@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from .domain.clock import Clock
 from .domain.sla import format_remaining
 from .domain.state import Actor
 from .domain.taxonomy import CaseStatus
 from .domain.text import one_line
+from .store.quick import iter_queue
 from .store.views import QueueQuery, QueueRow, Scope
 
 PAGE = 500
@@ -57,16 +58,6 @@ class Handoff:
     outbox_pending: int = 0
 
 
-def _rows(store: Any, query: QueueQuery) -> Iterator[QueueRow]:
-    after = None
-    while True:
-        page = store.queue_page(query, after=after, limit=PAGE)
-        yield from page.rows
-        if page.next_cursor is None:
-            return
-        after = page.next_cursor
-
-
 def _case(row: QueueRow, now: datetime) -> HandoffCase:
     return HandoffCase(
         id=row.id,
@@ -89,7 +80,7 @@ def build_handoff(store: Any, actor: Actor, clock: Clock, *, shift_hours: float 
         generated_at=now.isoformat(),
         shift_hours=shift_hours,
     )
-    mine = list(_rows(store, QueueQuery(scope=Scope.MINE, me=actor.id)))
+    mine = list(iter_queue(store, QueueQuery(scope=Scope.MINE, me=actor.id), PAGE))
     report.my_open_cases = [_case(r, now) for r in mine]
     report.awaiting_reply = [_case(r, now) for r in mine if r.status is CaseStatus.AWAITING_REPLY]
     # leads see every case waiting for a decision; associates see the ones they hold
@@ -98,7 +89,7 @@ def build_handoff(store: Any, actor: Actor, clock: Clock, *, shift_hours: float 
         me=actor.id,
         statuses=frozenset({CaseStatus.PENDING_APPROVAL}),
     )
-    report.pending_approval = [_case(r, now) for r in _rows(store, approvals)]
+    report.pending_approval = [_case(r, now) for r in iter_queue(store, approvals, PAGE)]
     for row in mine:
         if row.updated_at < since:
             continue

@@ -112,6 +112,7 @@ class CaseScreen(BaseScreen):
 
     def __init__(self, case_id: str, detail: CaseDetail | None = None, history: PartyHistory | None = None) -> None:
         super().__init__()
+        self._case_token = 0
         self._reset(case_id, detail, history)
 
     def _reset(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
@@ -124,7 +125,7 @@ class CaseScreen(BaseScreen):
         self._form_attempts: dict[Any, tuple[str, dict, Callable[[dict], None]]] = {}  # mutation_id -> form
         self._marking: set[int] = set()  # notice ids being marked read
         self._fresh = detail is not None  # shown with a detail read just now: no re-read on resume
-        self._case_token = getattr(self, "_case_token", 0) + 1  # answers to earlier reads are dropped
+        self._case_token += 1  # answers to earlier reads are dropped
 
     def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
         """Point this screen at a case before it is pushed (the app keeps one case screen).

@@ -269,7 +269,7 @@ class QueueScreen(BaseScreen):
         # touch the countdowns whose text or style actually changed this second.
         changed = []
         for row in self.rows:
-            if row.due_at is None or not table.has_row(row.id):
+            if row.due_at is None:
                 continue
             old = table.built_cell(row.id, "due")
             if old is None:

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import quote
 
 from ..domain.state import Actor
@@ -52,6 +52,11 @@ def due_or_none(v: int | None) -> datetime | None:
     return from_ms(v)
 
 
+def actor_from_json(s: str) -> Actor:
+    d = json.loads(s)
+    return Actor(id=d["id"], name=d["name"], role=AssociateRole(d.get("role", "associate")))
+
+
 def queue_row(m: Any) -> QueueRow:
     """A queue row from a result mapping (the store and the quick reader share it)."""
     return QueueRow(
@@ -66,6 +71,54 @@ def queue_row(m: Any) -> QueueRow:
 def sort_key(query: QueueQuery, m: Any) -> tuple[Any, ...]:
     cols, _ = qsql.SORT_KEYS[query.sort]
     return tuple(m[c] for c in cols)
+
+
+def read_page(
+    fetch: Callable[[str, dict[str, Any]], list[Any]], query: QueueQuery, after: QueueCursor | None,
+    limit: int, before: QueueCursor | None,
+) -> QueuePage:
+    """One keyset page (never more than ``limit`` + 1 rows read), given ``fetch(sql,
+    params) -> rows`` (each row a mapping by column name) inside one read snapshot.
+    The store and the quick reader both page through this."""
+    limit = max(1, int(limit))
+    if after is not None and before is not None:
+        raise ValueError("give after or before, not both")
+    backward = before is not None
+    cursor = before if backward else after
+
+    def exists(key: QueueCursor, back: bool) -> bool:
+        sql, params = qsql.page_sql(query, key, back, 1)
+        return bool(fetch(sql, params))
+
+    sql, params = qsql.page_sql(query, cursor, backward, limit + 1)
+    raw = fetch(sql, params)
+    more = len(raw) > limit
+    raw = raw[:limit]
+    if backward:
+        raw = list(reversed(raw))
+    rows = tuple(queue_row(r) for r in raw)
+    if not rows:
+        return QueuePage(rows=(), next_cursor=None, prev_cursor=None)
+    first_key = QueueCursor(query.sort, sort_key(query, raw[0]))
+    last_key = QueueCursor(query.sort, sort_key(query, raw[-1]))
+    if backward:
+        prev_cursor = first_key if more else None
+        next_cursor = last_key if exists(last_key, False) else None
+    else:
+        next_cursor = last_key if more else None
+        prev_cursor = first_key if cursor is not None and exists(first_key, True) else None
+    return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
+
+
+def iter_queue(reader: Any, query: QueueQuery, page: int = 500) -> Iterator[QueueRow]:
+    """Every row of a query, walked page by page with ``reader.queue_page`` (any store)."""
+    after = None
+    while True:
+        result = reader.queue_page(query, after=after, limit=page)
+        yield from result.rows
+        if result.next_cursor is None:
+            return
+        after = result.next_cursor
 
 
 def _private(path: Path) -> bool:
@@ -130,38 +183,9 @@ class QuickReader:
         self, query: QueueQuery, after: QueueCursor | None = None, limit: int = 100,
         before: QueueCursor | None = None,
     ) -> QueuePage:
-        """Exactly what ``Store.queue_page`` returns (same SQL, same keyset rules)."""
-        limit = max(1, int(limit))
-        if after is not None and before is not None:
-            raise ValueError("give after or before, not both")
-        backward = before is not None
-        cursor = before if backward else after
-
-        def exists(con: sqlite3.Connection, key: QueueCursor, back: bool) -> bool:
-            sql, params = qsql.page_sql(query, key, back, 1)
-            return con.execute(sql, params).fetchone() is not None
-
-        def run(con: sqlite3.Connection) -> QueuePage:
-            sql, params = qsql.page_sql(query, cursor, backward, limit + 1)
-            raw = con.execute(sql, params).fetchall()
-            more = len(raw) > limit
-            raw = raw[:limit]
-            if backward:
-                raw = list(reversed(raw))
-            rows = tuple(queue_row(r) for r in raw)
-            if not rows:
-                return QueuePage(rows=(), next_cursor=None, prev_cursor=None)
-            first_key = QueueCursor(query.sort, sort_key(query, raw[0]))
-            last_key = QueueCursor(query.sort, sort_key(query, raw[-1]))
-            if backward:
-                prev_cursor = first_key if more else None
-                next_cursor = last_key if exists(con, last_key, False) else None
-            else:
-                next_cursor = last_key if more else None
-                prev_cursor = first_key if cursor is not None and exists(con, first_key, True) else None
-            return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
-
-        return self._read(run)
+        """Exactly what ``Store.queue_page`` returns: the same ``read_page``."""
+        return self._read(lambda con: read_page(lambda sql, p: con.execute(sql, p).fetchall(), query, after, limit,
+                                                before))
 
     def queue_count(self, query: QueueQuery) -> int:
         sql, params = qsql.count_sql(query)
@@ -181,10 +205,7 @@ class QuickReader:
 
     def identity(self) -> Actor | None:
         s = self._read(lambda con: con.execute("SELECT identity FROM sync_state WHERE id = 1").fetchone()[0])
-        if not s:
-            return None
-        d = json.loads(s)
-        return Actor(id=d["id"], name=d["name"], role=AssociateRole(d.get("role", "associate")))
+        return actor_from_json(s) if s else None
 
 
 class DeferredStore:

@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
+from typing import IO, Any, Callable, Iterable, TypeVar
 from uuid import UUID
 
 from sqlalchemy import JSON, Boolean, Engine, bindparam, func, insert, select, text, update
@@ -70,7 +70,6 @@ from .models import (
     PartyRow,
     SyncStateRow,
     TimelineRow,
-    from_ms,
     to_ms,
 )
 from .views import (
@@ -168,6 +167,9 @@ class Store:
         self._engine = engine
         self._clock = clock
         self.path = path
+        # search_stale may have rows (a catch-up in progress): only then does a pull's
+        # last page run refresh_search (a write transaction of its own)
+        self._search_stale = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -199,6 +201,7 @@ class Store:
             ) from None
         store = cls(engine, clock or SystemClock(), path)
         if stale:  # a catch-up was interrupted before its last page: finish its search documents
+            store._search_stale = True
             store.refresh_search()
         return store
 
@@ -364,6 +367,7 @@ class Store:
         # the full-text document of every case whose title, summary or timeline came in
         if doc_ids and defer_docs:
             conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (id) VALUES (?)", [(i,) for i in doc_ids])
+            self._search_stale = True
         elif doc_ids:
             _fill_temp(conn, "_imp_doc", list(doc_ids))
             _refresh_case_docs(conn, "_imp_doc")
@@ -398,38 +402,11 @@ class Store:
         before: QueueCursor | None = None,
     ) -> QueuePage:
         """One keyset page. Never loads more than ``limit`` (+1) rows."""
-        limit = max(1, int(limit))
-        if after is not None and before is not None:
-            raise ValueError("give after or before, not both")
-        backward = before is not None
-        cursor = before if backward else after
         with read_tx(self._engine) as conn:
-            sql, params = qsql.page_sql(query, cursor, backward, limit + 1)
-            raw = conn.execute(text(sql), params).fetchall()
-            more = len(raw) > limit
-            raw = raw[:limit]
-            if backward:
-                raw = list(reversed(raw))
-            rows = tuple(_queue_row(r) for r in raw)
-            if not rows:
-                return QueuePage(rows=(), next_cursor=None, prev_cursor=None)
-            first_key = QueueCursor(query.sort, _key(query, raw[0]))
-            last_key = QueueCursor(query.sort, _key(query, raw[-1]))
-            if backward:
-                prev_cursor = first_key if more else None
-                next_cursor = last_key if self._exists(conn, query, last_key, False) else None
-            else:
-                next_cursor = last_key if more else None
-                prev_cursor = (
-                    first_key if cursor is not None and self._exists(conn, query, first_key, True) else None
-                )
-        return QueuePage(rows=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
-
-    def _exists(
-        self, conn: Connection, query: QueueQuery, cursor: QueueCursor, backward: bool,
-    ) -> bool:
-        sql, params = qsql.page_sql(query, cursor, backward, 1)
-        return conn.execute(text(sql), params).first() is not None
+            return quick.read_page(
+                lambda sql, params: [r._mapping for r in conn.execute(text(sql), params).fetchall()],
+                query, after, limit, before,
+            )
 
     @_guard
     def queue_count(self, query: QueueQuery) -> int:
@@ -962,7 +939,7 @@ class Store:
             affected, state_affected = self._upsert_dataset(conn, changes, defer_docs=more)
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
-        if not more:
+        if not more and self._search_stale:  # otherwise nothing is pending: no extra write transaction
             self.refresh_search()
         records = sum(
             len(getattr(changes, f))
@@ -981,6 +958,7 @@ class Store:
             with write_tx(self._engine) as conn:
                 ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM search_stale LIMIT ?", (batch,))]
                 if not ids:
+                    self._search_stale = False
                     return done
                 _fill_temp(conn, "_imp_doc", ids)
                 _refresh_case_docs(conn, "_imp_doc")
@@ -1031,7 +1009,7 @@ class Store:
             writer.writerow(self.EXPORT_FIELDS)
         else:
             out.write("[")
-        for row in self._iter_rows(query):
+        for row in quick.iter_queue(self, query, EXPORT_PAGE):
             rec = _export_record(row)
             if writer is not None:
                 writer.writerow([_csv_safe(rec[f]) for f in self.EXPORT_FIELDS])
@@ -1042,14 +1020,6 @@ class Store:
             out.write("\n]\n" if n else "]\n")
         return n
 
-    def _iter_rows(self, query: QueueQuery) -> Iterator[QueueRow]:
-        after = None
-        while True:
-            page = self.queue_page(query, after=after, limit=EXPORT_PAGE)
-            yield from page.rows
-            if page.next_cursor is None:
-                return
-            after = page.next_cursor
 
 
 # ---------------------------------------------------------------------- helpers
@@ -1131,14 +1101,6 @@ def _fill_temp(conn: Connection, name: str, ids: list[str]) -> None:
     conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} (id TEXT PRIMARY KEY)")
     conn.exec_driver_sql(f"DELETE FROM {name}")
     conn.exec_driver_sql(f"INSERT OR IGNORE INTO {name} (id) VALUES (?)", [(i,) for i in ids])
-
-
-def _key(query: QueueQuery, r: Any) -> tuple[Any, ...]:
-    return quick.sort_key(query, r._mapping)
-
-
-def _queue_row(r: Any) -> QueueRow:
-    return quick.queue_row(r._mapping)
 
 
 def _typed_text(m: Mutation) -> str | None:

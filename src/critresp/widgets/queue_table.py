@@ -115,6 +115,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._text_styles: dict[str, Style] = {}  # cell style strings, parsed once
         self._generation = 0  # bumped when styles change: old strips are never reused
+        self._widths_for: tuple[int, tuple[int, ...]] = (-1, ())  # (table width, column widths)
 
     # ------------------------------------------------------------------ data
     @property
@@ -189,7 +190,12 @@ class QueueTable(ScrollView, can_focus=True):
         self._scroll_cursor_visible()
 
     # ------------------------------------------------------------------ geometry
-    def _widths(self, total: int) -> list[int]:
+    def _widths(self, total: int) -> tuple[int, ...]:
+        if self._widths_for[0] != total:
+            self._widths_for = (total, self._compute_widths(total))
+        return self._widths_for[1]
+
+    def _compute_widths(self, total: int) -> tuple[int, ...]:
         fixed = sum((w or 0) + 2 * PAD for _k, _l, w in self.columns)
         flex = [i for i, (_k, _l, w) in enumerate(self.columns) if w is None]
         out = [w or 0 for _k, _l, w in self.columns]
@@ -197,7 +203,7 @@ class QueueTable(ScrollView, can_focus=True):
             share = max(MIN_FLEX_WIDTH, total - fixed - 2 * PAD * len(flex)) // len(flex)
             for i in flex:
                 out[i] = max(MIN_FLEX_WIDTH, share)
-        return out
+        return tuple(out)
 
     def _update_virtual_size(self) -> None:
         width = sum(w + 2 * PAD for w in self._widths(self.size.width))
@@ -294,7 +300,7 @@ class QueueTable(ScrollView, can_focus=True):
         styles = self._style_set()
         widths = self._widths(width)
         if y == 0:
-            key: tuple[object, ...] = ("header", tuple(widths), self._generation)
+            key: tuple[object, ...] = ("header", widths, self._generation)
             strip = self._strips.get(key)
             if strip is None:
                 labels = [Text(label, no_wrap=True) for _k, label, _w in self.columns]
@@ -308,7 +314,7 @@ class QueueTable(ScrollView, can_focus=True):
         even = self.zebra_stripes and index % 2 == 1
         row_base = styles["even"] if even else styles["base"]
         focus = cursor and self.has_focus  # only the cursor row looks different with focus
-        key = (self._keys[index], self._version[index], self._generation, tuple(widths), cursor, even, focus)
+        key = (self._keys[index], self._version[index], self._generation, widths, cursor, even, focus)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._line(self._row(index), widths, row_base, styles["cursor"] if cursor else None)
