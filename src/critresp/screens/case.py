@@ -143,11 +143,7 @@ class CaseScreen(BaseScreen):
             tabs.active = "timeline"
         for scroller in self.query(VerticalScroll):
             scroller.scroll_home(animate=False, immediate=True)
-        if self.history is not None:
-            self._render_history()
-        else:
-            self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
-            self._load_history(case_id, self._case_token)
+        self._show_or_load_history()
         if detail is None:
             self.query_one("#case-header", Static).update(Text(f"Case {case_id} not found", style="bold red"))
             for wid in ("#case-parties", "#case-order", "#case-enforcements", "#case-timeline", "#case-notices"):
@@ -178,16 +174,21 @@ class CaseScreen(BaseScreen):
     def on_mount(self) -> None:
         if self.detail is not None:
             self._render_all()
-            if self.history is not None:
-                self._render_history()
-            else:
-                self._load_history(self.case_id, self._case_token)
+            self._show_or_load_history()
         else:
             self.reload()
         self._load_form_drafts(self.case_id)
         self.set_interval(1.0, self._render_header)
 
     # ------------------------------------------------------------------ loading
+    def _show_or_load_history(self) -> None:
+        """The party history read with the case (when opened from the queue), else read now."""
+        if self.history is not None:
+            self._render_history()
+        else:
+            self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
+            self._load_history(self.case_id, self._case_token)
+
     def reload(self) -> None:
         # reads can overlap (a resume and an applied action both reload): only the
         # answer of the newest read is shown, never an older snapshot after a newer one
