@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from critresp.domain.pii import display_name, identity_terms, mask_address, mask_email, mask_phone
-from critresp.domain.text import cell_width, clean, one_line
+from critresp.domain.text import cell_width, char_width, clean, one_line
 
 BAD = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -71,6 +71,12 @@ def test_one_line():
 def test_one_line_fits(s, width):
     out = one_line(s, width)
     assert "\n" not in out and cell_width(out) <= width
+
+
+@given(st.text(max_size=80))
+def test_cell_width_is_the_sum_of_char_widths(s):
+    # cell_width takes a shortcut for ASCII; it must agree with char_width everywhere
+    assert cell_width(s) == sum(char_width(c) for c in s)
 
 
 def test_mask_email():

@@ -50,6 +50,8 @@ def char_width(ch: str) -> int:
 
 
 def cell_width(text: str) -> int:
+    if text.isascii():  # every ASCII character is one cell (see char_width)
+        return len(text)
     return sum(char_width(c) for c in text)
 
 

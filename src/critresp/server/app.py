@@ -24,7 +24,7 @@ from ..domain import mutations as mu
 from ..domain.clock import Clock, SystemClock
 from ..domain.records import CaseRecord
 from ..domain.state import Actor
-from .db import Database
+from .db import Database, WalCheckpointer
 from .delivery import DeliveryWorker, Provider, RecordingProvider
 from .hub import ChangeHub
 from .problems import BodyLimitMiddleware, install_handlers, summarize, validation_errors
@@ -90,7 +90,9 @@ class ServerRuntime:
         self.settings = settings
         self.clock = clock
         self.hub = ChangeHub()
-        self.db = Database(settings.db_url, on_commit=self.hub.notify)
+        self.checkpointer: WalCheckpointer | None = None
+        self.db = Database(settings.db_url, on_commit=self._committed, background_checkpoint=True)
+        self.checkpointer = WalCheckpointer(self.db)
         self.core = ServerCore(self.db, clock, lease=timedelta(seconds=settings.lease_seconds))
         self.provider: Provider = provider or RecordingProvider(settings.delivery_log_path)
         self.worker = DeliveryWorker(
@@ -104,6 +106,11 @@ class ServerRuntime:
         self.closing = False
         self.demo_lock = threading.Lock()
         self.tasks: list[asyncio.Task[Any]] = []
+
+    def _committed(self, seq: int) -> None:
+        self.hub.notify(seq)
+        if self.checkpointer is not None:
+            self.checkpointer.committed(seq)
 
     def close(self) -> None:
         self.closing = True
@@ -146,6 +153,8 @@ def create_app(
                 rt.tasks.append(asyncio.create_task(incident_loop(rt)))
         if settings.delivery_worker:
             rt.worker.start()
+        if rt.checkpointer is not None:
+            rt.checkpointer.start()
         try:
             yield
         finally:
@@ -159,6 +168,8 @@ def create_app(
                     pass
             rt.tasks.clear()
             await run_in_threadpool(rt.worker.stop)
+            if rt.checkpointer is not None:
+                await run_in_threadpool(rt.checkpointer.stop)
             rt.db.dispose()
 
     app = FastAPI(
