@@ -208,7 +208,8 @@ def norm_token(v: str) -> str:
     return (v or "").strip().casefold()
 
 
-def party_identifiers(p: PartyRecord) -> list[dict[str, str]]:
+def party_identifier_pairs(p: PartyRecord) -> list[tuple[str, str]]:
+    """The party's normalised (kind, value) identifiers, sorted, without repeats."""
     out: set[tuple[str, str]] = set()
     if (ph := norm_phone(p.phone)) and len(ph) >= 7:
         out.add((LinkKind.PHONE.value, ph))
@@ -220,7 +221,7 @@ def party_identifiers(p: PartyRecord) -> list[dict[str, str]]:
     for f in p.payment_fingerprints:
         if t := norm_token(f):
             out.add((LinkKind.PAYMENT.value, t))
-    return [{"party_id": p.id, "kind": k, "value": v} for k, v in sorted(out)]
+    return sorted(out)
 
 
 # ----------------------------------------------------------------------- masking

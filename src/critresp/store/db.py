@@ -100,6 +100,7 @@ def open_engine(path: Path) -> Engine:
                 cur.execute("PRAGMA foreign_keys=ON")
                 cur.execute("PRAGMA temp_store=MEMORY")
                 cur.execute("PRAGMA cache_size=-8000")
+                cur.execute("PRAGMA wal_autocheckpoint=8000")
                 cur.close()
                 return conn
             finally:

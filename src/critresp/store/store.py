@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, TypeVar
 from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Engine, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, Boolean, Engine, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
@@ -227,7 +227,9 @@ class Store:
             _affected, state_affected = self._upsert_dataset(conn, data)
             self._settle_and_rebase(conn, data, state_affected)
 
-    def _upsert_dataset(self, conn: Connection, data: Dataset, defer_docs: bool = False) -> tuple[set[str], set[str]]:
+    def _upsert_dataset(
+        self, conn: Connection, data: Dataset, defer_docs: bool = False, known_cases: set[str] | None = None,
+    ) -> tuple[set[str], set[str]]:
         """Bulk upsert. Returns the ids of the cases touched (cases, parties, events,
         enforcements), and the subset whose decided state may have changed (case
         record, case parties or enforcement rows): only those need a rebase. A
@@ -251,11 +253,15 @@ class Store:
                         "version": p.version,
                     }
                 )
-                idents.extend(cv.party_identifiers(p))
+                idents.extend((p.id, k, v) for k, v in cv.party_identifier_pairs(p))
             _upsert(conn, P, rows)
-            conn.execute(PI.delete().where(PI.c.party_id == bindparam("pid")), [{"pid": p.id} for p in data.parties])
+            # a party's identifiers are replaced as a set (set-based: one statement each)
+            _fill_temp(conn, "_imp_party", [p.id for p in data.parties])
+            conn.exec_driver_sql("DELETE FROM party_identifier WHERE party_id IN (SELECT id FROM _imp_party)")
             if idents:
-                conn.execute(sqlite_insert(PI).on_conflict_do_nothing(), idents)
+                conn.exec_driver_sql(
+                    "INSERT OR IGNORE INTO party_identifier (party_id, kind, value) VALUES (?, ?, ?)", idents
+                )
 
         if data.orders:
             _upsert(
@@ -280,6 +286,8 @@ class Store:
                 for r in conn.exec_driver_sql(
                     "SELECT c.id, c.title, c.summary FROM _imp_case i CROSS JOIN cases c ON c.id = i.id")
             }
+            if known_cases is not None:  # the caller wants to know which cases were already stored
+                known_cases.update(before)
             # a status / claim / tier change leaves the text alone: no document rebuild
             doc_ids.update(c.id for c in data.cases if before.get(c.id) != (c.title, c.summary))
             _upsert(conn, C, [cv.case_record_values(c) for c in data.cases])
@@ -347,8 +355,7 @@ class Store:
 
         # role of the subject party, for the party-role filter
         role_ids = set(c.id for c in data.cases) | set(cp.case_id for cp in data.case_parties)
-        if data.parties:
-            _fill_temp(conn, "_imp_party", [p.id for p in data.parties])
+        if data.parties:  # _imp_party was filled above
             role_ids.update(
                 r[0]
                 for r in conn.exec_driver_sql(
@@ -375,7 +382,9 @@ class Store:
 
     def _settle_and_rebase(self, conn: Connection, data: Dataset, affected: set[str]) -> None:
         # acknowledged mutations now included in a pulled base are settled
-        if data.cases:
+        if data.cases and conn.exec_driver_sql(
+            "SELECT 1 FROM outbox WHERE state = 'acked' AND settled = 0 LIMIT 1"
+        ).first() is not None:
             conn.execute(
                 text(
                     "UPDATE outbox SET settled = 1 WHERE case_id = :cid AND state = 'acked' AND settled = 0 "
@@ -932,11 +941,8 @@ class Store:
                     conn.exec_driver_sql(f"UPDATE {table} SET version = 0")  # noqa: S608 - fixed names
                 conn.exec_driver_sql("UPDATE outbox SET settled = 1 WHERE state = 'acked'")
             t0 = [c.id for c in changes.cases if c.tier == Tier.T0 and c.status is not CaseStatus.RESOLVED]
-            known: set[str] = set()
-            for i in range(0, len(t0), _CHUNK):
-                chunk = t0[i : i + _CHUNK]
-                known.update(r[0] for r in conn.execute(select(C.c.id).where(C.c.id.in_(chunk))))
-            affected, state_affected = self._upsert_dataset(conn, changes, defer_docs=more)
+            known: set[str] = set()  # cases stored before this page (a T0 among them is not new)
+            affected, state_affected = self._upsert_dataset(conn, changes, defer_docs=more, known_cases=known)
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
         if not more and self._search_stale:  # otherwise nothing is pending: no extra write transaction
