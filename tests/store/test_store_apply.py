@@ -199,6 +199,7 @@ def test_case_documents_follow_pulls_local_notes_and_rejections(store: Store) ->
 
 
 def test_search_documents_of_a_catch_up_are_built_after_its_last_page(tmp_path, clock) -> None:
+    from critresp.store.migrations import CASE_DOC_TEXT
     from critresp.store.views import QueueQuery
 
     def hits(s: Store, q: str) -> set[str]:
@@ -218,6 +219,12 @@ def test_search_documents_of_a_catch_up_are_built_after_its_last_page(tmp_path, 
     s.apply_pull(R.Dataset(cases=data.cases[2:], case_parties=data.case_parties[4:]), "p3")  # the last page
     assert stale(s) == 0
     assert hits(s, "pineapple") == {"CR-0000"} and hits(s, "CR") == {"CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+    # the first build walks the cases in storage order: one document per case, each its source text
+    with s.engine.connect() as conn:
+        docs = conn.exec_driver_sql(
+            f"SELECT c.id, d.text = ({CASE_DOC_TEXT}) FROM cases c JOIN case_doc d ON d.rowid = c.rowid"
+        ).fetchall()
+    assert sorted(docs) == [(f"CR-000{i}", 1) for i in range(4)]
     # interrupted after a page with more to come: the next open finishes the documents
     s.apply_pull(R.Dataset(events=(event("E-2", "CR-0003", body="mango bruised"),)), "p4", more=True)
     assert hits(s, "mango") == set()
