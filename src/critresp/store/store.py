@@ -229,6 +229,7 @@ class Store:
 
     def _upsert_dataset(
         self, conn: Connection, data: Dataset, defer_docs: bool = False, known_cases: set[str] | None = None,
+        no_docs_yet: bool = False,
     ) -> tuple[set[str], set[str]]:
         """Bulk upsert. Returns the ids of the cases touched (cases, parties, events,
         enforcements), and the subset whose decided state may have changed (case
@@ -306,13 +307,14 @@ class Store:
             affected.update(cp.case_id for cp in data.case_parties)
             state_affected.update(cp.case_id for cp in data.case_parties)
 
-        if data.events:
+        if data.events and not no_docs_yet:
             _fill_temp(conn, "_imp_event", [e.id for e in data.events])
             known_events = {r[0] for r in conn.exec_driver_sql(
                 "SELECT t.id FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id")}
             # events carry text into the document when they have a body; one already
             # stored may lose or change its body: rebuild for those too
             doc_ids.update(e.case_id for e in data.events if e.body is not None or e.id in known_events)
+        if data.events:
             ms = to_ms
             dumps = json.dumps
             _upsert_rows(
@@ -372,7 +374,12 @@ class Store:
                 " WHERE id IN (SELECT id FROM _imp_role)"
             )
         # the full-text document of every case whose title, summary or timeline came in
-        if doc_ids and defer_docs:
+        if no_docs_yet and defer_docs:
+            # no document is stored yet (a first sync): all of them are built in one
+            # walk after the last page (refresh_search), so none is tracked one by one
+            conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (id) VALUES (?)", (ALL_MISSING_DOCS,))
+            self._search_stale = True
+        elif doc_ids and defer_docs:
             conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (id) VALUES (?)", [(i,) for i in doc_ids])
             self._search_stale = True
         elif doc_ids:
@@ -942,9 +949,11 @@ class Store:
                 conn.exec_driver_sql("UPDATE outbox SET settled = 1 WHERE state = 'acked'")
             t0 = [c.id for c in changes.cases if c.tier == Tier.T0 and c.status is not CaseStatus.RESOLVED]
             known: set[str] = set()  # cases stored before this page (a T0 among them is not new)
+            no_docs = conn.exec_driver_sql("SELECT 1 FROM case_doc LIMIT 1").first() is None
             # the last page of a catch-up joins the pending documents: all are built together below
             affected, state_affected = self._upsert_dataset(
-                conn, changes, defer_docs=more or self._search_stale, known_cases=known
+                conn, changes, defer_docs=more or self._search_stale or no_docs, known_cases=known,
+                no_docs_yet=no_docs,
             )
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
@@ -964,9 +973,10 @@ class Store:
         long). Returns how many were rebuilt."""
         done = 0
         with read_tx(self._engine) as conn:
-            first_build = conn.exec_driver_sql("SELECT 1 FROM case_doc LIMIT 1").first() is None
-        if first_build:  # e.g. after a first sync: every case, in storage order (see below)
-            done = self._build_all_docs(batch * 5)
+            first_build = conn.exec_driver_sql(
+                "SELECT 1 FROM search_stale WHERE id = ?", (ALL_MISSING_DOCS,)).first() is not None
+        if first_build:  # after a first sync: every case without a document, in storage order
+            done = self._build_missing_docs(batch * 5)
         while True:
             with write_tx(self._engine) as conn:
                 ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM search_stale LIMIT ?", (batch,))]
@@ -978,13 +988,16 @@ class Store:
                 conn.exec_driver_sql("DELETE FROM search_stale WHERE id IN (SELECT id FROM _imp_doc)")
                 done += len(ids)
 
-    def _build_all_docs(self, batch: int) -> int:
-        """Build every case's document when there are none yet, walking the cases
-        in rowid order (one range per write transaction). At 100k cases this is
-        about a third faster than going through ``search_stale`` id by id: the
-        full-text index receives its rows in ascending rowid order and no per-id
-        look-ups are needed. An interruption leaves documents behind, so the next
-        call takes the normal path for whatever is still in ``search_stale``."""
+    def _build_missing_docs(self, batch: int) -> int:
+        """Build the document of every case that has none (the ``ALL_MISSING_DOCS``
+        mark of a first sync), walking the cases in rowid order, one range per write
+        transaction. At 100k cases this is about three times faster than going
+        through ``search_stale`` id by id: the full-text index receives its rows in
+        ascending rowid order and no per-id look-ups are needed. The mark is removed
+        after the last range, so an interruption just walks again (ranges already
+        done are skipped row by row). Cases marked one by one (their document
+        already existed, e.g. from a local note during the first sync) are left in
+        ``search_stale`` for the caller's id-by-id pass."""
         with read_tx(self._engine) as conn:
             top = conn.exec_driver_sql("SELECT max(rowid) FROM cases").scalar() or 0
         done = 0
@@ -993,12 +1006,13 @@ class Store:
                 rng = (lo, lo + batch)
                 conn.exec_driver_sql(
                     f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c "
-                    "WHERE c.rowid > ? AND c.rowid <= ? ORDER BY c.rowid", rng,
+                    "WHERE c.rowid > ?1 AND c.rowid <= ?2 "
+                    "AND c.rowid NOT IN (SELECT rowid FROM case_doc WHERE rowid > ?1 AND rowid <= ?2) "
+                    "ORDER BY c.rowid", rng,
                 )
                 done += conn.exec_driver_sql("SELECT changes()").scalar() or 0
-                conn.exec_driver_sql(
-                    "DELETE FROM search_stale WHERE id IN (SELECT id FROM cases WHERE rowid > ? AND rowid <= ?)", rng
-                )
+        with write_tx(self._engine) as conn:
+            conn.exec_driver_sql("DELETE FROM search_stale WHERE id = ?", (ALL_MISSING_DOCS,))
         return done
 
     @_guard
@@ -1071,6 +1085,11 @@ def _converter(col: Any) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else int(bool(v))
     return None
 
+
+# a search_stale row that stands for "every case without a document" (longer than
+# any case id, so it can never be one)
+ALL_MISSING_DOCS = "<every case without a search document: built after its first sync>"
+assert len(ALL_MISSING_DOCS) > 64
 
 _EVENT_COLS = (
     "id", "case_id", "at", "kind", "actor_id", "actor_name", "summary", "body", "internal", "data", "version",
