@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, TypeVar
 from uuid import UUID
 
+import orjson
 from sqlalchemy import JSON, Boolean, Engine, func, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -316,13 +317,13 @@ class Store:
             doc_ids.update(e.case_id for e in data.events if e.body is not None or e.id in known_events)
         if data.events:
             ms = to_ms
-            dumps = json.dumps
+            dumps = json_text
             _upsert_rows(
                 conn, T, _EVENT_COLS,
                 [
                     (
                         e.id, e.case_id, ms(e.at), e.kind, e.actor_id, e.actor_name, e.summary, e.body,
-                        1 if e.internal else 0, dumps(e.data, default=str) if e.data else "{}", e.version, 0, 0, None,
+                        1 if e.internal else 0, dumps(e.data) if e.data else "{}", e.version, 0, 0, None,
                     )
                     for e in data.events
                 ],
@@ -1074,13 +1075,27 @@ class Store:
 
 # ---------------------------------------------------------------------- helpers
 
+_ORJSON_OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def json_text(v: Any) -> str:
+    """``v`` as compact JSON text for a JSON column (orjson: a first sync writes a
+    million event payloads). Anything orjson refuses (an integer beyond 64 bits, a
+    circular structure...) falls back to the standard library; non-JSON values
+    (datetimes included) become ``str(value)`` either way."""
+    try:
+        return orjson.dumps(v, default=str, option=_ORJSON_OPTS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(v, ensure_ascii=False, default=str)
+
+
 
 def _converter(col: Any) -> Callable[[Any], Any] | None:
     t = col.type
     if isinstance(t, EpochMs):
         return lambda v: None if v is None else (v if isinstance(v, int) else to_ms(v))
     if isinstance(t, JSON):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+        return lambda v: None if v is None else json_text(v)
     if isinstance(t, Boolean):
         return lambda v: None if v is None else int(bool(v))
     return None
