@@ -190,3 +190,24 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
     fresh: list[int] = []
     Store.open(tmp_path / "new.db", FixedClock(T0), on_migrate=lambda n, what: fresh.append(n)).close()
     assert fresh == []
+
+
+def test_a_non_durable_write_syncs_nothing_and_hands_the_connection_back_durable(tmp_path: Path) -> None:
+    """Pulled pages commit with synchronous=NORMAL (re-fetchable); everything else
+    keeps FULL, including the next user of the same pooled connection."""
+    engine = open_engine(tmp_path / "s.db")
+    try:
+        with write_tx(engine, durable=False) as conn:
+            raw = conn.connection.driver_connection
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            conn.exec_driver_sql("CREATE TABLE t (x)")
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again
+        with pytest.raises(RuntimeError):
+            with write_tx(engine, durable=False) as conn:
+                raw = conn.connection.driver_connection
+                raise RuntimeError("rolled back")
+        assert raw.execute("PRAGMA synchronous").fetchone()[0] == 2
+        with write_tx(engine) as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        engine.dispose()

@@ -115,12 +115,25 @@ def open_engine(path: Path) -> Engine:
 
 
 @contextmanager
-def write_tx(engine: Engine) -> Iterator[Connection]:
-    """One write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error."""
+def write_tx(engine: Engine, *, durable: bool = True) -> Iterator[Connection]:
+    """One write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error.
+
+    ``durable=False`` (only for what can be fetched again, i.e. a pulled page with
+    its cursor): the commit is not synced to disk (``synchronous=NORMAL``: in WAL
+    mode a power cut may drop the last such commits, never corrupt the file). The
+    store's own writes (the outbox) always sync."""
     with engine.connect() as conn:
         conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        with conn.begin():
-            yield conn
+        raw = None
+        if not durable:
+            raw = conn.connection.driver_connection
+            raw.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA synchronous=FULL")
 
 
 @contextmanager

@@ -942,8 +942,11 @@ class Store:
         ``more=True``: more pages follow right away (a catch-up). The full-text
         documents of the page's cases are then rebuilt after the last page
         (``search_stale``), once per case instead of once per page that touched it;
-        the page without ``more`` rebuilds them all (``refresh_search``)."""
-        with write_tx(self._engine) as conn:
+        the page without ``more`` rebuilds them all (``refresh_search``).
+
+        The page is committed without a disk sync: a power cut can only lose whole
+        pages together with their cursor, and they are pulled again."""
+        with write_tx(self._engine, durable=False) as conn:
             if reset:
                 for table in ("associate", "party", "orders", "cases", "case_party", "timeline", "enforcement", "macro"):
                     conn.exec_driver_sql(f"UPDATE {table} SET version = 0")  # noqa: S608 - fixed names
