@@ -258,3 +258,22 @@ def test_a_local_note_during_a_first_sync_keeps_every_document_right(tmp_path, c
         assert sorted(docs) == [(f"CR-000{i}", 1) for i in range(4)] and left == 0
     finally:
         s.close()
+
+
+def test_bulk_row_builders_match_the_generic_conversion() -> None:
+    """The pull path builds storage tuples directly; they must be exactly what the
+    generic dict -> column-converter path stores, and cover every column."""
+    from critresp.store import convert as cv
+    from critresp.store import store as st
+
+    data = simple_dataset(5)
+    for c in data.cases:
+        generic = cv.case_record_values(c)
+        assert tuple(generic) == cv.CASE_ROW_COLS
+        convs = [st._converter(st.C.c[k]) for k in cv.CASE_ROW_COLS]
+        expected = tuple(v if f is None else f(v) for v, f in zip(generic.values(), convs))
+        assert cv.case_record_row(c) == expected
+    assert set(cv.CASE_ROW_COLS) <= {c.name for c in st.C.columns}
+    # parties and orders: every column of the table is written (the rest are the table's own)
+    assert set(st._PARTY_COLS) == {c.name for c in st.P.columns}
+    assert set(st._ORDER_COLS) == {c.name for c in st.O.columns}

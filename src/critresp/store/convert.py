@@ -20,7 +20,7 @@ from ..domain.taxonomy import (
     ResolutionCode,
     Tier,
 )
-from .models import FAR_FUTURE, from_ms
+from .models import FAR_FUTURE, from_ms, to_ms
 from .quick import actor_from_json, due_or_none  # noqa: F401 - one definition, used as cv.*
 
 
@@ -67,6 +67,34 @@ def case_record_values(rec: CaseRecord) -> dict[str, Any]:
         "due_kind": kind,
         "base": rec.model_dump_json(),
     }
+
+
+CASE_ROW_COLS = (
+    "id", "tier", "category", "status", "is_open", "title", "summary", "created_at", "updated_at",
+    "acknowledged_at", "first_outreach_at", "resolved_at", "resolution_code", "assignee_id", "assignee_name",
+    "claim_expires_at", "merged_into", "escalated_to", "order_id", "version", "due_at", "due_kind", "base",
+)
+
+
+def case_record_row(rec: CaseRecord) -> tuple[Any, ...]:
+    """``case_record_values`` in storage form, in ``CASE_ROW_COLS`` order (the bulk
+    path of a pull: times as epoch ms, flags as 0/1)."""
+    status = rec.status.value
+    due, kind = due_of(
+        int(rec.tier), rec.created_at, rec.acknowledged_at, rec.first_outreach_at, rec.resolved_at, status
+    )
+    ms = to_ms
+
+    def opt(v: datetime | None) -> int | None:
+        return None if v is None else ms(v)
+
+    return (
+        rec.id, int(rec.tier), rec.category, status, 0 if rec.status is CaseStatus.RESOLVED else 1, rec.title,
+        rec.summary, ms(rec.created_at), ms(rec.updated_at), opt(rec.acknowledged_at), opt(rec.first_outreach_at),
+        opt(rec.resolved_at), rec.resolution_code.value if rec.resolution_code else None, rec.assignee_id,
+        rec.assignee_name, opt(rec.claim_expires_at), rec.merged_into, rec.escalated_to, rec.order_id, rec.version,
+        ms(due), kind, rec.model_dump_json(),
+    )
 
 
 def state_values(s: CaseState) -> dict[str, Any]:

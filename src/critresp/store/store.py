@@ -242,21 +242,19 @@ class Store:
         if data.associates:
             _upsert(conn, A, [{"id": a.id, "name": a.name, "role": a.role.value, "version": a.version} for a in data.associates])
 
+        ms = to_ms
+        jt = json_text
         if data.parties:
             rows = []
-            idents = []
+            idents: list[tuple[str, str, str]] = []
             for p in data.parties:
-                rows.append(
-                    {
-                        "id": p.id, "role": p.role.value, "first_name": p.first_name, "last_name": p.last_name,
-                        "email": p.email, "phone": p.phone, "address": p.address,
-                        "account_status": p.account_status, "created_at": p.created_at,
-                        "devices": list(p.devices), "payment_fingerprints": list(p.payment_fingerprints),
-                        "version": p.version,
-                    }
-                )
-                idents.extend((p.id, k, v) for k, v in cv.party_identifier_pairs(p))
-            _upsert(conn, P, rows)
+                rows.append((
+                    p.id, p.role.value, p.first_name, p.last_name, p.email, p.phone, p.address, p.account_status,
+                    ms(p.created_at), jt(list(p.devices)), jt(list(p.payment_fingerprints)), p.version,
+                ))
+                pid = p.id
+                idents.extend((pid, k, v) for k, v in cv.party_identifier_pairs(p))
+            _upsert_rows(conn, P, _PARTY_COLS, rows)
             # a party's identifiers are replaced as a set (set-based: one statement each)
             _fill_temp(conn, "_imp_party", [p.id for p in data.parties])
             conn.exec_driver_sql("DELETE FROM party_identifier WHERE party_id IN (SELECT id FROM _imp_party)")
@@ -266,18 +264,14 @@ class Store:
                 )
 
         if data.orders:
-            _upsert(
-                conn, O,
-                [
-                    {
-                        "id": o.id, "customer_id": o.customer_id, "shopper_id": o.shopper_id,
-                        "retailer_id": o.retailer_id, "retailer_name": o.retailer_name, "placed_at": o.placed_at,
-                        "delivered_at": o.delivered_at, "total_cents": o.total_cents, "items": list(o.items),
-                        "contains_alcohol": o.contains_alcohol, "version": o.version,
-                    }
-                    for o in data.orders
-                ],
-            )
+            _upsert_rows(conn, O, _ORDER_COLS, [
+                (
+                    o.id, o.customer_id, o.shopper_id, o.retailer_id, o.retailer_name, ms(o.placed_at),
+                    None if o.delivered_at is None else ms(o.delivered_at), o.total_cents, jt(list(o.items)),
+                    1 if o.contains_alcohol else 0, o.version,
+                )
+                for o in data.orders
+            ])
 
         doc_ids: set[str] = set()  # cases whose full-text document changes
         if data.cases:
@@ -292,17 +286,14 @@ class Store:
                 known_cases.update(before)
             # a status / claim / tier change leaves the text alone: no document rebuild
             doc_ids.update(c.id for c in data.cases if before.get(c.id) != (c.title, c.summary))
-            _upsert(conn, C, [cv.case_record_values(c) for c in data.cases])
+            _upsert_rows(conn, C, cv.CASE_ROW_COLS, [cv.case_record_row(c) for c in data.cases])
             affected.update(ids)
             state_affected.update(ids)
 
         if data.case_parties:
-            _upsert(
-                conn, CP,
-                [
-                    {"case_id": cp.case_id, "party_id": cp.party_id, "involvement": cp.involvement.value, "version": cp.version}
-                    for cp in data.case_parties
-                ],
+            _upsert_rows(
+                conn, CP, ("case_id", "party_id", "involvement", "version"),
+                [(cp.case_id, cp.party_id, cp.involvement.value, cp.version) for cp in data.case_parties],
                 pk=("case_id", "party_id"),
             )
             affected.update(cp.case_id for cp in data.case_parties)
@@ -316,8 +307,7 @@ class Store:
             # stored may lose or change its body: rebuild for those too
             doc_ids.update(e.case_id for e in data.events if e.body is not None or e.id in known_events)
         if data.events:
-            ms = to_ms
-            dumps = json_text
+            dumps = jt
             _upsert_rows(
                 conn, T, _EVENT_COLS,
                 [
@@ -1109,6 +1099,14 @@ def _converter(col: Any) -> Callable[[Any], Any] | None:
 ALL_MISSING_DOCS = "<every case without a search document: built after its first sync>"
 assert len(ALL_MISSING_DOCS) > 64
 
+_PARTY_COLS = (
+    "id", "role", "first_name", "last_name", "email", "phone", "address", "account_status", "created_at",
+    "devices", "payment_fingerprints", "version",
+)
+_ORDER_COLS = (
+    "id", "customer_id", "shopper_id", "retailer_id", "retailer_name", "placed_at", "delivered_at", "total_cents",
+    "items", "contains_alcohol", "version",
+)
 _EVENT_COLS = (
     "id", "case_id", "at", "kind", "actor_id", "actor_name", "summary", "body", "internal", "data", "version",
     "pending", "local", "mutation_id",
