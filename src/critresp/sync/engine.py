@@ -238,9 +238,9 @@ class SyncEngine:
         initial = self.store.get_cursor() is None  # the next applied page is the first after a cursor reset
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="critresp-prefetch")
         ahead: tuple[str | None, Future[Any]] | None = None
+        cursor = self.store.get_cursor()  # then kept in step with what this loop applies
         try:
             while not self._closed:
-                cursor = self.store.get_cursor()
                 asked = None if reset else cursor
                 try:
                     if ahead is not None and ahead[0] == asked and not first:
@@ -262,15 +262,18 @@ class SyncEngine:
                 if page.has_more and not self._closed:
                     ahead = (page.cursor, pool.submit(self.client.pull, page.cursor, limit=self.page_limit, wait=0.0))
                 with self._apply_lock:
-                    if self.store.get_cursor() != cursor:
+                    stored = self.store.get_cursor()
+                    if stored != cursor:
                         # another thread applied newer pages meanwhile: drop ours, re-pull
                         ahead = None
+                        cursor = stored
                         continue
                     more = bool(page.has_more)  # search documents are rebuilt after the last page
                     if resetting:
                         applied = self.store.apply_pull(page.changes, page.cursor, reset=True, more=more)
                     else:
                         applied = self.store.apply_pull(page.changes, page.cursor, more=more)
+                    cursor = page.cursor
                 acc.add_pull(applied, initial=initial or resetting)
                 resetting = False
                 if getattr(applied, "records", 0):
