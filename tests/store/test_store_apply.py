@@ -277,3 +277,42 @@ def test_bulk_row_builders_match_the_generic_conversion() -> None:
     # parties and orders: every column of the table is written (the rest are the table's own)
     assert set(st._PARTY_COLS) == {c.name for c in st.P.columns}
     assert set(st._ORDER_COLS) == {c.name for c in st.O.columns}
+
+
+def test_a_first_sync_writes_without_the_queue_indexes_and_rebuilds_them(tmp_path, clock) -> None:
+    """A multi-page first sync drops the secondary indexes it would otherwise update
+    row by row; the queue still answers meanwhile, and the indexes are back after the
+    last page, or at the next open when the sync was interrupted."""
+    from critresp.store.store import _bulk_indexes
+    from critresp.store.views import QueueQuery
+
+    wanted = {i.name for i in _bulk_indexes()}
+
+    def indexes(s: Store) -> set[str]:
+        with s.engine.connect() as conn:
+            return {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+    data = simple_dataset(4)
+    first = R.Dataset(cases=data.cases[:2], parties=data.parties, case_parties=data.case_parties[:4],
+                      associates=data.associates)
+    rest = R.Dataset(cases=data.cases[2:], case_parties=data.case_parties[4:])
+    for interrupted in (False, True):
+        path = tmp_path / f"s{interrupted}.db"
+        s = Store.open(path, clock)
+        try:
+            assert wanted <= indexes(s)
+            s.apply_pull(first, "p1", more=True)
+            assert not wanted & indexes(s)  # dropped while the first sync writes
+            assert {r.id for r in s.queue_page(QueueQuery(include_resolved=True)).rows} == {"CR-0000", "CR-0001"}
+            if interrupted:
+                s.close()
+                s = Store.open(path, clock)  # finishes what the first sync left: indexes and documents
+                assert wanted <= indexes(s)
+                s.apply_pull(rest, "p2")
+            else:
+                s.apply_pull(rest, "p2")  # the last page
+            assert wanted <= indexes(s)
+            assert {r.id for r in s.queue_page(QueueQuery(include_resolved=True, search="CR ")).rows} == {
+                "CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+        finally:
+            s.close()
