@@ -271,6 +271,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
         app = CritrespApp(
             store=store, clock=clock, actor=Actor("A-001", "Sam Okafor", AssociateRole.ASSOCIATE), sync=None,
             views_path=Path(tmp) / "views.json", page_size=page_size,
+            freeze_heap=True,  # as the CLI starts it
         )
         h = Harness(app)
         h_ref.append(h)

@@ -7,6 +7,7 @@ worker that posts a typed message (``critresp.messages``) back.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
     from .domain.state import Actor
     from .store.api import StoreAPI
     from .sync.api import SyncRunner
+
+
+# Garbage collection once the heap is frozen (CritrespApp._freeze_heap): full
+# collections only when the associate has not typed for IDLE_GC_QUIET_S (checked
+# every IDLE_GC_CHECK_S), and at the latest every IDLE_GC_MAX_WAIT_S.
+FULL_GC_NEVER = 1_000_000  # gc threshold 2: no automatic full collection
+IDLE_GC_CHECK_S = 5.0
+IDLE_GC_QUIET_S = 1.0
+IDLE_GC_MAX_WAIT_S = 30.0
 
 
 class CritrespApp(App[None]):
@@ -58,6 +68,7 @@ class CritrespApp(App[None]):
         page_size: int = 200,
         sync_interval: float = 15.0,
         long_poll_seconds: float = 20.0,
+        freeze_heap: bool = False,
     ) -> None:
         super().__init__()
         self.store = store
@@ -70,6 +81,10 @@ class CritrespApp(App[None]):
         self.sync_interval = sync_interval
         self.long_poll_seconds = long_poll_seconds
         self.startup_notice = startup_notice
+        self.freeze_heap = freeze_heap  # see _freeze_heap (the CLI turns it on)
+        self.heap_frozen = False
+        self._last_input = time.monotonic()
+        self._last_full_gc = time.monotonic()
         self.sync_status: SyncStatus | None = None
         self.saved_views: dict[str, QueueQuery] = {}
         self.bells = 0  # how many times the T0 bell rang (visible to tests)
@@ -275,6 +290,52 @@ class CritrespApp(App[None]):
         start = getattr(self.store, "start", None)
         if start is not None:
             start()
+        if self.freeze_heap:
+            self._freeze_heap_when_open()
+
+    @work(thread=True, group="freeze-heap", exit_on_error=False)
+    def _freeze_heap_when_open(self) -> None:
+        wait = getattr(self.store, "wait", None)
+        if wait is not None:
+            try:
+                wait()  # the full store (SQLAlchemy, pydantic) is part of the long-lived heap
+            except BaseException:  # noqa: BLE001 - reported by the store's own listener
+                return
+        self.call_from_thread(self._freeze_heap)
+
+    def _freeze_heap(self) -> None:
+        """Move everything alive after start-up (modules, Textual, SQLAlchemy, pydantic
+        schemas: a few hundred thousand objects) out of the garbage collector's reach
+        (``gc.freeze``). Python's full collections walked all of it every few seconds
+        of typing; with it frozen they only walk what the session itself allocated.
+        Measured at 100k cases: most of the keystroke and open-a-case p95 tail was
+        those collections (docs/performance.md). Process-wide, so only the real
+        console does it (``freeze_heap=True`` from the CLI), never an app in tests."""
+        if self.heap_frozen:
+            return
+        gc.collect()  # once, right after the first paint: start-up garbage is not kept forever
+        gc.freeze()
+        self.heap_frozen = True
+        # Full collections still walked everything the session keeps (rows, cached
+        # cells and strips): 50-120 ms each, a few per minute of typing, each one a
+        # frozen screen in the middle of a keystroke. Young generations stay
+        # automatic (cheap); the full one runs when the associate pauses.
+        g0, g1, _g2 = gc.get_threshold()
+        gc.set_threshold(g0, g1, FULL_GC_NEVER)
+        self._last_full_gc = time.monotonic()
+        self.set_interval(IDLE_GC_CHECK_S, self._idle_collect)
+
+    def _idle_collect(self) -> None:
+        now = time.monotonic()
+        quiet = now - self._last_input >= IDLE_GC_QUIET_S
+        if quiet or now - self._last_full_gc >= IDLE_GC_MAX_WAIT_S:
+            gc.collect()
+            self._last_full_gc = time.monotonic()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     def _store_failed(self, exc: BaseException) -> None:
         # the console started on the quick reader and the full store could not be opened

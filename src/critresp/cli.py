@@ -330,6 +330,7 @@ def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="
         page_size=settings.queue_page_size,
         sync_interval=settings.sync_interval,
         long_poll_seconds=settings.long_poll_seconds,
+        freeze_heap=True,
     )
     try:
         app.run()

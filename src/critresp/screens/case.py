@@ -113,6 +113,7 @@ class CaseScreen(BaseScreen):
     def __init__(self, case_id: str, detail: CaseDetail | None = None, history: PartyHistory | None = None) -> None:
         super().__init__()
         self._case_token = 0
+        self._header_len = -1  # length of the header text last shown (see _render_header)
         self._reset(case_id, detail, history)
 
     def _reset(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
@@ -178,7 +179,7 @@ class CaseScreen(BaseScreen):
         else:
             self.reload()
         self._load_form_drafts(self.case_id)
-        self.set_interval(1.0, self._render_header)
+        self.set_interval(1.0, self._tick_header)
 
     # ------------------------------------------------------------------ loading
     def _show_or_load_history(self) -> None:
@@ -254,7 +255,11 @@ class CaseScreen(BaseScreen):
         self._render_timeline()
         self._render_notices()
 
-    def _render_header(self) -> None:
+    def _tick_header(self) -> None:
+        """The once-a-second countdown refresh: only the clocks change."""
+        self._render_header(tick=True)
+
+    def _render_header(self, tick: bool = False) -> None:
         d = self.detail
         if d is None:
             return
@@ -295,7 +300,12 @@ class CaseScreen(BaseScreen):
             else:
                 t.append_text(countdown_text(due, now, int(d.tier), kind))
             t.append("   ")
-        self.query_one("#case-header", Static).update(t)
+        # A countdown tick that leaves the text as long as it was cannot change the
+        # header's height: repaint it without a re-layout of the whole screen (which
+        # cost a full compositor pass every second, landing inside keystrokes).
+        same_size = tick and len(t.plain) == self._header_len
+        self._header_len = len(t.plain)
+        self.query_one("#case-header", Static).update(t, layout=not same_size)
 
     def _render_parties(self) -> None:
         d = self.detail

@@ -59,7 +59,9 @@ class StatusBar(Static):
             t.append("  │  ")
             t.append(now.strftime("%H:%M:%S UTC"))
         t.append("  │  ? help  ctrl+p commands", style="dim")
-        self.update(t)
+        # one line, width from the screen: new text never changes the layout, so no
+        # re-layout of the whole screen every second (it landed inside keystrokes)
+        self.update(t, layout=False)
 
 
 class KeyBar(Static):
@@ -109,7 +111,7 @@ class KeyBar(Static):
         if signature == self._last_plain:
             return  # same keys: no re-render, no re-layout
         self._last_plain = signature
-        self.update(self.key_text(keys))
+        self.update(self.key_text(keys), layout=False)  # one line: never a re-layout
 
     def key_text(self, keys: list[tuple[str, str, str, bool]]) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis", end="")
