@@ -316,3 +316,27 @@ def test_a_first_sync_writes_without_the_queue_indexes_and_rebuilds_them(tmp_pat
                 "CR-0000", "CR-0001", "CR-0002", "CR-0003"}
         finally:
             s.close()
+
+
+def test_a_pulled_event_rebuilds_its_document_only_when_its_text_changed(store: Store) -> None:
+    from critresp.store.migrations import CASE_DOC_TEXT
+    from critresp.store.views import QueueQuery
+
+    def hits(q: str) -> list[str]:
+        return [r.id for r in store.queue_page(QueueQuery(search=q + " ", include_resolved=True)).rows]
+
+    store.import_dataset(simple_dataset(2))
+    store.apply_pull(R.Dataset(events=(event("E-9", "CR-0001", body="tangerine crate"),)), "c1")
+    assert hits("tangerine") == ["CR-0001"]
+    # the same event again (an echo): nothing to rebuild, still found
+    store.apply_pull(R.Dataset(events=(event("E-9", "CR-0001", body="tangerine crate").model_copy(
+        update={"version": 7}),)), "c2")
+    assert hits("tangerine") == ["CR-0001"]
+    # its text changed: the old words go, the new ones come
+    store.apply_pull(R.Dataset(events=(event("E-9", "CR-0001", body="grapefruit crate").model_copy(
+        update={"version": 8}),)), "c3")
+    assert hits("tangerine") == [] and hits("grapefruit") == ["CR-0001"]
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql(
+            f"SELECT count(*) FROM cases c JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
+        ).scalar() == 0

@@ -301,11 +301,18 @@ class Store:
 
         if data.events and not no_docs_yet:
             _fill_temp(conn, "_imp_event", [e.id for e in data.events])
-            known_events = {r[0] for r in conn.exec_driver_sql(
-                "SELECT t.id FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id")}
-            # events carry text into the document when they have a body; one already
-            # stored may lose or change its body: rebuild for those too
-            doc_ids.update(e.case_id for e in data.events if e.body is not None or e.id in known_events)
+            known_events = {r[0]: (r[1], r[2], r[3]) for r in conn.exec_driver_sql(
+                "SELECT t.id, t.case_id, t.summary, t.body FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id")}
+            # a new event carries text into the document when it has a body; one already
+            # stored changes it only if its text does (the echo of a local note does not)
+            for e in data.events:
+                old = known_events.get(e.id)
+                if old is None:
+                    if e.body is not None:
+                        doc_ids.add(e.case_id)
+                elif old != (e.case_id, e.summary, e.body):
+                    doc_ids.add(e.case_id)
+                    doc_ids.add(old[0])
         if data.events:
             dumps = jt
             _upsert_rows(
