@@ -90,9 +90,9 @@ class ServerRuntime:
         self.settings = settings
         self.clock = clock
         self.hub = ChangeHub()
-        self.checkpointer: WalCheckpointer | None = None
-        self.db = Database(settings.db_url, on_commit=self._committed, background_checkpoint=True)
+        self.db = Database(settings.db_url, background_checkpoint=True)
         self.checkpointer = WalCheckpointer(self.db)
+        self.db.set_on_commit(self._committed)
         self.core = ServerCore(self.db, clock, lease=timedelta(seconds=settings.lease_seconds))
         self.provider: Provider = provider or RecordingProvider(settings.delivery_log_path)
         self.worker = DeliveryWorker(
@@ -109,8 +109,7 @@ class ServerRuntime:
 
     def _committed(self, seq: int) -> None:
         self.hub.notify(seq)
-        if self.checkpointer is not None:
-            self.checkpointer.committed(seq)
+        self.checkpointer.committed(seq)
 
     def close(self) -> None:
         self.closing = True
@@ -153,8 +152,7 @@ def create_app(
                 rt.tasks.append(asyncio.create_task(incident_loop(rt)))
         if settings.delivery_worker:
             rt.worker.start()
-        if rt.checkpointer is not None:
-            rt.checkpointer.start()
+        rt.checkpointer.start()
         try:
             yield
         finally:
@@ -168,8 +166,7 @@ def create_app(
                     pass
             rt.tasks.clear()
             await run_in_threadpool(rt.worker.stop)
-            if rt.checkpointer is not None:
-                await run_in_threadpool(rt.checkpointer.stop)
+            await run_in_threadpool(rt.checkpointer.stop)
             rt.db.dispose()
 
     app = FastAPI(

@@ -269,6 +269,10 @@ def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
+def _sqlite_in_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
 # With a background checkpointer (see WalCheckpointer) SQLite's own checkpoint, run
 # inside whichever commit crosses the limit, is only a safety net: 16,000 pages
 # (about 64 MB of WAL at 4 KiB pages) instead of the default 1,000.
@@ -283,7 +287,7 @@ def make_engine(url: str, *, background_checkpoint: bool = False) -> Engine:
     in a commit copies and syncs every page the WAL holds: at 100k cases it doubled
     the time to apply a pushed batch)."""
     if url.startswith("sqlite"):
-        memory = url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+        memory = _sqlite_in_memory(url)
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if memory:
             kwargs["poolclass"] = StaticPool
@@ -512,10 +516,7 @@ class WalCheckpointer:
     def __init__(self, db: Database, interval: float = 1.0) -> None:
         self.db = db
         self.interval = max(0.05, float(interval))
-        url = db.url
-        self.enabled = url.startswith("sqlite") and not (
-            url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
-        )
+        self.enabled = db.url.startswith("sqlite") and not _sqlite_in_memory(db.url)
         self._dirty = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

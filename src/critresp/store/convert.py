@@ -37,38 +37,6 @@ def due_of(
     return due, kind
 
 
-def case_record_values(rec: CaseRecord) -> dict[str, Any]:
-    status = rec.status.value
-    due, kind = due_of(
-        int(rec.tier), rec.created_at, rec.acknowledged_at, rec.first_outreach_at, rec.resolved_at, status
-    )
-    return {
-        "id": rec.id,
-        "tier": int(rec.tier),
-        "category": rec.category,
-        "status": status,
-        "is_open": rec.status is not CaseStatus.RESOLVED,
-        "title": rec.title,
-        "summary": rec.summary,
-        "created_at": rec.created_at,
-        "updated_at": rec.updated_at,
-        "acknowledged_at": rec.acknowledged_at,
-        "first_outreach_at": rec.first_outreach_at,
-        "resolved_at": rec.resolved_at,
-        "resolution_code": rec.resolution_code.value if rec.resolution_code else None,
-        "assignee_id": rec.assignee_id,
-        "assignee_name": rec.assignee_name,
-        "claim_expires_at": rec.claim_expires_at,
-        "merged_into": rec.merged_into,
-        "escalated_to": rec.escalated_to,
-        "order_id": rec.order_id,
-        "version": rec.version,
-        "due_at": due,
-        "due_kind": kind,
-        "base": rec.model_dump_json(),
-    }
-
-
 CASE_ROW_COLS = (
     "id", "tier", "category", "status", "is_open", "title", "summary", "created_at", "updated_at",
     "acknowledged_at", "first_outreach_at", "resolved_at", "resolution_code", "assignee_id", "assignee_name",
@@ -77,8 +45,8 @@ CASE_ROW_COLS = (
 
 
 def case_record_row(rec: CaseRecord) -> tuple[Any, ...]:
-    """``case_record_values`` in storage form, in ``CASE_ROW_COLS`` order (the bulk
-    path of a pull: times as epoch ms, flags as 0/1)."""
+    """The ``cases`` columns of a record in storage form (times as epoch ms, flags
+    as 0/1, ``base`` the record's JSON), in ``CASE_ROW_COLS`` order."""
     status = rec.status.value
     due, kind = due_of(
         int(rec.tier), rec.created_at, rec.acknowledged_at, rec.first_outreach_at, rec.resolved_at, status
@@ -95,6 +63,11 @@ def case_record_row(rec: CaseRecord) -> tuple[Any, ...]:
         rec.assignee_name, opt(rec.claim_expires_at), rec.merged_into, rec.escalated_to, rec.order_id, rec.version,
         ms(due), kind, rec.model_dump_json(),
     )
+
+
+def case_record_values(rec: CaseRecord) -> dict[str, Any]:
+    """Column -> value of a case record (storage form), for a single-row update."""
+    return dict(zip(CASE_ROW_COLS, case_record_row(rec)))
 
 
 def state_values(s: CaseState) -> dict[str, Any]:
@@ -210,7 +183,6 @@ def enforcement_record_values(r: EnforcementRecord) -> dict[str, Any]:
 
 def actor_json(a: Actor) -> str:
     return json.dumps({"id": a.id, "name": a.name, "role": a.role.value})
-
 
 
 

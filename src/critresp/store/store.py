@@ -372,7 +372,7 @@ class Store:
                 " WHERE id IN (SELECT id FROM _imp_role)"
             )
         # the full-text document of every case whose title, summary or timeline came in
-        if no_docs_yet and defer_docs:
+        if no_docs_yet:
             # no document is stored yet (a first sync): all of them are built in one
             # walk after the last page (refresh_search), so none is tracked one by one
             conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (id) VALUES (?)", (ALL_MISSING_DOCS,))
@@ -955,8 +955,7 @@ class Store:
                 _drop_bulk_indexes(conn)  # a first sync: rebuilt after its last page (refresh_search)
             # the last page of a catch-up joins the pending documents: all are built together below
             affected, state_affected = self._upsert_dataset(
-                conn, changes, defer_docs=more or self._search_stale or no_docs, known_cases=known,
-                no_docs_yet=no_docs,
+                conn, changes, defer_docs=more or self._search_stale, known_cases=known, no_docs_yet=no_docs,
             )
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
@@ -1082,7 +1081,6 @@ class Store:
         return n
 
 
-
 # ---------------------------------------------------------------------- helpers
 
 _ORJSON_OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -1097,7 +1095,6 @@ def json_text(v: Any) -> str:
         return orjson.dumps(v, default=str, option=_ORJSON_OPTS).decode()
     except (orjson.JSONEncodeError, TypeError):
         return json.dumps(v, ensure_ascii=False, default=str)
-
 
 
 def _converter(col: Any) -> Callable[[Any], Any] | None:
@@ -1162,23 +1159,20 @@ def _upsert_rows(
     conn.exec_driver_sql(sql, params)
 
 
-def _refresh_case_docs(conn: Connection, ids_table: str) -> None:
-    """Rebuild the full-text documents (``case_doc``) of the case ids in a temp table."""
+def _refresh_case_docs(conn: Connection, ids: str, params: tuple[Any, ...] = ()) -> None:
+    """Rebuild the full-text documents (``case_doc``) of the cases whose ids ``ids``
+    yields: a temp table of ids, or ``(SELECT ? AS id)`` with ``params`` for one."""
     conn.exec_driver_sql(
-        f"DELETE FROM case_doc WHERE rowid IN (SELECT c.rowid FROM {ids_table} i CROSS JOIN cases c ON c.id = i.id)"
+        f"DELETE FROM case_doc WHERE rowid IN (SELECT c.rowid FROM {ids} i CROSS JOIN cases c ON c.id = i.id)", params
     )
     conn.exec_driver_sql(
         f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} "
-        f"FROM {ids_table} i CROSS JOIN cases c ON c.id = i.id"
+        f"FROM {ids} i CROSS JOIN cases c ON c.id = i.id", params,
     )
 
 
 def _refresh_case_doc(conn: Connection, case_id: str) -> None:
-    conn.execute(text("DELETE FROM case_doc WHERE rowid = (SELECT rowid FROM cases WHERE id = :c)"), {"c": case_id})
-    conn.execute(
-        text(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c WHERE c.id = :c"),
-        {"c": case_id},
-    )
+    _refresh_case_docs(conn, "(SELECT ? AS id)", (case_id,))
 
 
 def _bulk_indexes() -> list[Any]:

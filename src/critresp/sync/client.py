@@ -321,7 +321,7 @@ class ApiClient:
         # the page's bytes go straight to pydantic's JSON parser: no dict-of-lists copy
         # of up to 2,000 records first (a third of the client's work in a full sync)
         body = self._call("GET", f"{API}/pull", params=params, timeout=timeout, raw=True)
-        wire = self._validate_json(_PullWire, body, f"{API}/pull")
+        wire = self._validate(_PullWire, body, "/pull")
         return PullPage(changes=wire.changes, cursor=wire.cursor, has_more=wire.has_more)
 
     def intake(self, payload: dict[str, Any]) -> CaseRecord:
@@ -343,22 +343,15 @@ class ApiClient:
 
     # --- core ------------------------------------------------------------------------
     @staticmethod
-    def _validate_json(model: type[BaseModel], body: bytes, path: str) -> Any:
-        try:
-            return model.model_validate_json(body)
-        except ValidationError as exc:
-            if any(e.get("type") == "json_invalid" for e in exc.errors()):
-                raise ProtocolError(f"Server sent invalid JSON for {path}; nothing was saved") from None
-            what = path.removeprefix(API)
-            raise ProtocolError(
-                f"Server sent an invalid {what} answer ({_validation_summary(exc)}); nothing was saved"
-            ) from None
-
-    @staticmethod
     def _validate(model: type[BaseModel], data: Any, what: str) -> Any:
+        """``data``: parsed JSON, or the body's bytes (parsed and validated in one pass)."""
         try:
+            if isinstance(data, bytes):
+                return model.model_validate_json(data)
             return model.model_validate(data)
         except ValidationError as exc:
+            if isinstance(data, bytes) and any(e.get("type") == "json_invalid" for e in exc.errors()):
+                raise ProtocolError(f"Server sent invalid JSON for {API}{what}; nothing was saved") from None
             raise ProtocolError(
                 f"Server sent an invalid {what} answer ({_validation_summary(exc)}); nothing was saved"
             ) from None

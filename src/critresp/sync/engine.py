@@ -235,10 +235,10 @@ class SyncEngine:
         reset = False
         resetting = False
         # every page of the very first sync is backlog (no T0 bell), not only the first page
-        initial = self.store.get_cursor() is None  # the next applied page is the first after a cursor reset
+        cursor = self.store.get_cursor()  # then kept in step with what this loop applies
+        initial = cursor is None
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="critresp-prefetch")
         ahead: tuple[str | None, Future[Any]] | None = None
-        cursor = self.store.get_cursor()  # then kept in step with what this loop applies
         try:
             while not self._closed:
                 asked = None if reset else cursor
