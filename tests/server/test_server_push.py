@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from datetime import timedelta
 
+import pytest
 from srvfixtures import Env, mutation  # type: ignore[import-not-found]
 
 from critresp.domain import mutations as mu
@@ -248,3 +250,41 @@ def test_a_proposal_cannot_reuse_another_cases_enforcement_id(env: Env) -> None:
     recs, _ = env.pull_all("A1")
     enf = [e for e in recs["enforcements"] if e["id"] == eid][-1]
     assert (enf["case_id"], enf["party_id"], enf["level"], enf["status"]) == (a["id"], p1, 3, "active")
+
+
+def test_a_mutation_sent_twice_in_one_push_is_applied_once(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    # one push = one writer batch whose logged outcomes are read before its first unit:
+    # the second copy must still see the first one's outcome, in the batch (not by
+    # failing it and falling back to one transaction per mutation)
+    case = env.intake()
+    note = mutation("add_note", case["id"], body="only once")
+    with caplog.at_level(logging.WARNING, logger="critresp.server.service"):
+        results = env.push("A1", note, mutation("add_note", case["id"], body="another"), note)
+    assert not [r for r in caplog.records if "one at a time" in r.getMessage()]
+    assert [r["status"] for r in results] == ["applied", "applied", "duplicate"]
+    assert results[2]["version"] == results[0]["version"]
+    recs, _ = env.pull_all()
+    assert [e["body"] for e in recs["events"] if e["kind"] == "note"] == ["only once", "another"]
+
+
+def test_a_batch_gives_each_mutation_its_own_seq_and_logs_each_outcome(env: Env) -> None:
+    from sqlalchemy import func, select
+
+    from critresp.server import db as D
+
+    case = env.intake()
+    before = env.rt.db.current_seq()
+    ms = [mutation("add_note", case["id"], body=f"n{i}") for i in range(5)] + [mutation("claim", "NO-SUCH-CASE")]
+    results = env.push("A1", *ms)
+    versions = [r["version"] for r in results[:5]]
+    assert versions == list(range(before + 1, before + 6))  # consecutive, in push order
+    assert results[5]["status"] == "rejected"
+    # the counter ends at the batch's last seq: the next write continues after it
+    assert env.rt.db.current_seq() == before + 6
+    assert env.push("A1", mutation("add_note", case["id"], body="later"))[0]["version"] == before + 7
+    with env.rt.db.read() as conn:
+        logged = dict(conn.execute(select(D.mutations_log.c.mutation_id, D.mutations_log.c.status)).all())
+        audited = conn.execute(select(func.count()).select_from(D.audit_log)).scalar_one()
+    assert all(logged[m["mutation_id"]] == "applied" for m in ms[:5])
+    assert logged[ms[5]["mutation_id"]] == "rejected"
+    assert audited >= 6  # one line per applied mutation (intake writes its own)

@@ -341,6 +341,16 @@ class WriteTx:
     seq: int
     changed: int = 0
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    batch: "WriteBatch | None" = None
+
+    def append(self, stmt: Any, row: dict[str, Any]) -> None:
+        """Insert a row that nothing in this transaction reads back (logs: audit,
+        mutations). Inside a batch the rows are inserted together, one statement per
+        table, just before the batch commits (all or nothing with it)."""
+        if self.batch is None:
+            self.conn.execute(stmt, row)
+        else:
+            self.batch.appends.setdefault(stmt, []).append(row)
 
     def put(self, kind: Kind, entity_id: str, doc: dict[str, Any], *, exists: bool | None = None, **cols: Any) -> None:
         """Upsert one entity at this seq (doc['version'] is set to seq)."""
@@ -396,6 +406,26 @@ class WriteBatch:
 
     conn: Connection
     done: list[WriteTx] = field(default_factory=list)
+    seq: int = 0  # the last seq handed out (0: none yet)
+    first_seq: int = 0  # the seq the counter was bumped to by the first unit
+    appends: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)  # see WriteTx.append
+
+    def next_seq(self) -> int:
+        """The first unit bumps the counter (taking the writer lock, see module doc);
+        later units count on in memory and ``flush`` stores the last one."""
+        if self.seq == 0:
+            self.seq = self.first_seq = self.conn.execute(BUMP_SEQ).scalar_one()
+        else:
+            self.seq += 1
+        return self.seq
+
+    def flush(self) -> None:
+        """Before commit: the counter's final value and the appended rows."""
+        if self.seq > self.first_seq:
+            self.conn.execute(SET_SEQ, {"s": self.seq})
+        for stmt, rows in self.appends.items():
+            self.conn.execute(stmt, rows)
+        self.appends.clear()
 
 
 # prebuilt statements for the hot path (building a statement costs more than running it)
@@ -410,6 +440,7 @@ _UPDATE_LOG = (
 BUMP_SEQ = (
     update(seq_counter).where(seq_counter.c.id == 1).values(seq=seq_counter.c.seq + 1).returning(seq_counter.c.seq)
 )
+SET_SEQ = update(seq_counter).where(seq_counter.c.id == 1).values(seq=bindparam("s"))
 
 
 class Database:
@@ -442,8 +473,7 @@ class Database:
         (with its own seq); ``on_commit`` / ``after_commit`` run when the batch commits.
         """
         if batch is not None:
-            seq = batch.conn.execute(BUMP_SEQ).scalar_one()
-            tx = WriteTx(batch.conn, seq)
+            tx = WriteTx(batch.conn, batch.next_seq(), batch=batch)
             yield tx
             batch.done.append(tx)
             return
@@ -463,12 +493,14 @@ class Database:
         """One writer transaction shared by several ``write(batch)`` units, each with its
         own seq, committed together when the block exits normally; an exception rolls
         all of them back (the caller decides what to redo: ``ServerCore.push`` redoes
-        the group one transaction per mutation). Saves a connection checkout, BEGIN
-        and COMMIT per unit on the push hot path."""
+        the group one transaction per mutation). Saves, per unit on the push hot path,
+        a connection checkout, BEGIN and COMMIT, the counter bump and one insert per
+        appended log row (``WriteTx.append``)."""
         with self.engine.connect().execution_options(writer=True) as conn:
             with conn.begin():
                 batch = WriteBatch(conn)
                 yield batch
+                batch.flush()
             # committed
         changed = [tx.seq for tx in batch.done if tx.changed]
         if changed and self._on_commit is not None:

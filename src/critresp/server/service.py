@@ -15,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 from uuid import UUID
 
@@ -269,6 +270,7 @@ def _doc(rec: BaseModel) -> dict[str, Any]:
 # --------------------------------------------------------------------------- prebuilt statements
 
 _SEL_MUTATION = select(D.mutations_log).where(D.mutations_log.c.mutation_id == bindparam("mid"))
+_SEL_MUTATIONS = select(D.mutations_log).where(D.mutations_log.c.mutation_id.in_(bindparam("mids", expanding=True)))
 _SEL_CASE = select(D.cases.c.doc).where(D.cases.c.id == bindparam("id"))
 _SEL_PARTY = select(D.parties.c.doc).where(D.parties.c.id == bindparam("id"))
 _SEL_CASE_PARTIES = (
@@ -391,23 +393,43 @@ class ServerCore:
             group = items[i : i + PUSH_GROUP]
             try:
                 with self.db.batch() as batch:
-                    out = [self.apply_one(actor, client_id, seq, m, batch=batch) for seq, m in group]
+                    priors = self._priors(batch.conn, [str(m.mutation_id) for _, m in group])
+                    out = [self.apply_one(actor, client_id, seq, m, batch=batch, priors=priors) for seq, m in group]
             except Exception:
                 log.warning("a push group failed; applying its %d mutations one at a time", len(group))
                 out = [self.apply_one(actor, client_id, seq, m) for seq, m in group]
             results.extend(out)
         return results
 
+    @staticmethod
+    def _priors(conn: Connection, mids: list[str]) -> dict[str, Any]:
+        """The logged outcome of each of these mutation ids that was already received."""
+        return {r.mutation_id: r for r in conn.execute(_SEL_MUTATIONS, {"mids": mids})}
+
     def apply_one(
-        self, actor: Actor, client_id: str, client_seq: int, m: mu.Mutation, *, batch: WriteBatch | None = None
+        self,
+        actor: Actor,
+        client_id: str,
+        client_seq: int,
+        m: mu.Mutation,
+        *,
+        batch: WriteBatch | None = None,
+        priors: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Apply one mutation in its own transaction (or as one unit of ``batch``);
-        idempotent by mutation_id."""
+        idempotent by mutation_id.
+
+        ``priors`` (with ``batch``): the logged outcomes of the batch's mutation ids,
+        read before its first unit; each unit adds its own, so a mutation sent twice
+        in one batch is a duplicate the second time, as it would be in two requests."""
         mid = str(m.mutation_id)
         result: dict[str, Any] = {"seq": client_seq, "mutation_id": mid}
         with self.db.write(batch) as tx:
             conn = tx.conn
-            prior = conn.execute(_SEL_MUTATION, {"mid": mid}).first()
+            if priors is None:
+                prior = conn.execute(_SEL_MUTATION, {"mid": mid}).first()
+            else:
+                prior = priors.get(mid)
             if prior is not None:
                 if prior.actor_id != actor.id or prior.case_id != m.case_id or prior.kind != m.kind:
                     result.update(
@@ -427,22 +449,22 @@ class ServerCore:
                 assert loaded is not None
                 self._write_applied(tx, loaded[0], actor, m, decision, now)
                 result.update(status="applied", code=None, message=decision.notice, version=tx.seq)
-            conn.execute(
-                _INS_MUTATION,
-                {
-                    "mutation_id": mid,
-                    "client_id": client_id,
-                    "client_seq": client_seq,
-                    "actor_id": actor.id,
-                    "kind": m.kind,
-                    "case_id": m.case_id,
-                    "status": "applied" if result["status"] == "applied" else "rejected",
-                    "code": result["code"],
-                    "message": result["message"],
-                    "version": result["version"],
-                    "received_at": now,
-                },
-            )
+            logged = {
+                "mutation_id": mid,
+                "client_id": client_id,
+                "client_seq": client_seq,
+                "actor_id": actor.id,
+                "kind": m.kind,
+                "case_id": m.case_id,
+                "status": "applied" if result["status"] == "applied" else "rejected",
+                "code": result["code"],
+                "message": result["message"],
+                "version": result["version"],
+                "received_at": now,
+            }
+            tx.append(_INS_MUTATION, logged)
+            if priors is not None:
+                priors[mid] = SimpleNamespace(**logged)
         return result
 
     def _load_case(self, conn: Connection, case_id: str) -> tuple[CaseRecord, CaseState] | None:
@@ -577,7 +599,7 @@ class ServerCore:
             doc["account_status"] = status
             tx.put(Kind.PARTY, party_id, doc, exists=True, role=doc["role"], account_status=status)
 
-        conn.execute(_INS_AUDIT, {"at": now, "actor_id": actor.id, "case_id": rec.id, "mutation_id": mid, "line": d.audit})
+        tx.append(_INS_AUDIT, {"at": now, "actor_id": actor.id, "case_id": rec.id, "mutation_id": mid, "line": d.audit})
 
         if isinstance(m, mu.SendReply):
             self._queue_delivery(tx, actor, m, now)
