@@ -6,6 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
@@ -62,6 +63,34 @@ class BaseScreen(Screen):
     @property
     def capp(self) -> "CritrespApp":
         return self.app  # type: ignore[return-value]
+
+    # Performance (docs/performance.md, "Opening a case"): two of Textual's screen-stack
+    # habits cost the open of a case a frame and a restyle. Textual is pinned exactly;
+    # tests/ui/test_screen_stack.py checks both against its internals.
+    def _compositor_refresh(self) -> None:
+        """Textual treats the screen right under the top one as visible even when the
+        top screen is opaque, and repaints the top screen for each of its refreshes (the
+        queue's, after a case opens: a second full frame). Under an opaque screen
+        nothing of this one shows; it is repainted whole when it is resumed."""
+        try:
+            top = self.app.screen
+        except Exception:  # noqa: BLE001 - no screen stack (shutting down)
+            top = self
+        if top is not self and top.styles.background.a == 1:
+            self._compositor._dirty_regions.clear()
+            self._dirty_widgets.clear()
+            return
+        super()._compositor_refresh()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Textual re-applies every CSS rule to every widget of a screen that is pushed
+        again. The app's CSS changes only with the theme (or a reloaded stylesheet),
+        counted by ``App._css_update_count``; while it has not moved since this screen
+        last took it, the restyle is skipped (runs before ``Screen._on_screen_resume``)."""
+        count = self.app._css_update_count
+        if event.refresh_styles and self._css_update_count == count:
+            event.refresh_styles = False
+        self._css_update_count = count
 
     def binding_commands(self) -> Iterable[tuple[str, str, Callable[[], object]]]:
         """One palette command per described binding of this screen."""

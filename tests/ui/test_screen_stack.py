@@ -1,0 +1,137 @@
+"""The two screen-stack shortcuts of ``BaseScreen`` (docs/performance.md, "Opening a case"),
+checked against the pinned Textual's internals they rely on:
+
+- a screen under an opaque screen does not make the top screen repaint, and is
+  painted whole when it comes back; under a translucent modal it still shows through;
+- a pushed-again screen is not restyled while the app's CSS has not changed, and is
+  when the theme changed while it was off the stack.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from critresp.screens.case import CaseScreen
+from critresp.screens.modals import ConfirmModal
+from critresp.screens.queue import QueueScreen
+
+from .helpers import screen_text, settle
+
+SIZE = (160, 50)
+
+
+async def _open_case(pilot) -> CaseScreen:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen) and screen.detail is not None
+    return screen
+
+
+def _count_renders(screen) -> list[int]:
+    calls = [0]
+    orig = screen._compositor_refresh
+
+    def counted() -> None:
+        calls[0] += 1
+        orig()
+
+    screen._compositor_refresh = counted
+    return calls
+
+
+async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        probe = Static("probe before", id="probe")
+        await queue.mount(probe, before=0)
+        case = await _open_case(pilot)
+        assert app.screen_stack[-2] is queue
+        # the case screen's refreshes asked for by the queue's compositor (its own
+        # clock ticks repaint it too, whenever they fall)
+        asked: list[tuple] = []
+        in_queue = [False]
+        orig_queue_refresh = queue._compositor_refresh
+        orig_case_refresh = case.refresh
+
+        def queue_compositor_refresh() -> None:
+            in_queue[0] = True
+            try:
+                orig_queue_refresh()
+            finally:
+                in_queue[0] = False
+
+        def case_refresh(*a, **k):  # type: ignore[no-untyped-def]
+            if in_queue[0]:
+                asked.append(a)
+            return orig_case_refresh(*a, **k)
+
+        queue._compositor_refresh = queue_compositor_refresh
+        case.refresh = case_refresh
+        ran = _count_renders(queue)  # wraps the wrapper: counts the queue's compositor runs
+        for _ in range(3):
+            queue.query_one("#queue-header").refresh()
+            queue.refresh()
+            await settle(pilot)
+        probe.update("probe changed while covered")
+        await settle(pilot)
+        assert ran[0] >= 1  # the queue's compositor did run while covered...
+        assert asked == []  # ...and asked nothing of the case screen (Textual's default: each time)
+        # back on the queue: it is painted whole, with what changed meanwhile
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue
+        assert "probe changed while covered" in screen_text(app)
+
+
+async def test_a_translucent_modal_still_shows_the_screen_under_it_updating(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await _open_case(pilot)
+        app.push_screen(ConfirmModal("Really?", Text("Nothing happens.")))
+        await settle(pilot)
+        modal = app.screen
+        assert modal.styles.background.a < 1
+        renders = _count_renders(modal)
+        case.query_one("#case-header").update("under the modal")
+        await settle(pilot)
+        assert renders[0] >= 1  # the change under the modal reached the top screen
+        assert "under the modal" in screen_text(app)
+
+
+async def test_a_case_screen_pushed_again_is_restyled_only_after_a_theme_change(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await _open_case(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        restyled: list[object] = []
+        orig = app.update_styles
+
+        def spy(node=None, *a, **k):  # type: ignore[no-untyped-def]
+            restyled.append(node)
+            return orig(node, *a, **k)
+
+        app.update_styles = spy  # type: ignore[method-assign]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is case
+        assert case not in restyled  # nothing changed: no full restyle on resume
+        header = case.query_one("#case-header")
+        old_bg = header.styles.background
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # the theme changes while the case screen is off the stack
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is case
+        assert case in restyled
+        assert header.styles.background != old_bg  # the new theme's colours
