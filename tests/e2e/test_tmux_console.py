@@ -104,6 +104,13 @@ def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> No
         assert "↑pending" in screen or "pending" in screen
         tm.keys("Escape")
         tm.wait_for("rows 1–")  # back on the queue
+        # the case screen is kept and pushed again for the next case: the terminal must
+        # show it whole, nothing of the queue left where the new case did not draw
+        tm.keys("Down", "Enter")
+        second = tm.wait_for("PARTIES")
+        assert "rows 1–" not in second and "sort:" not in second
+        tm.keys("Escape")
+        tm.wait_for("rows 1–")
         tm.keys("q")
         tm.wait_for("Quit critresp?")
         tm.keys("y")

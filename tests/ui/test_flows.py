@@ -284,7 +284,7 @@ async def test_pii_masked_until_revealed_and_audited(make_app, store) -> None:
         after = screen_text(app)
         assert "revealed - audited" in after
         # the clear value is rendered in the parties panel (it may wrap on screen)
-        panel = str(screen.query_one("#case-parties").content)
+        panel = str(screen.query_one("#case-side").content)
         assert clear in panel and "revealed - audited" in panel
         assert "reveal_pii" in _outbox_kinds(store)
 
@@ -301,7 +301,7 @@ async def test_reused_case_screen_starts_masked_and_shows_only_the_new_case(make
         await pilot.press("enter")  # reveal the first party's email
         await settle(pilot)
         clear = first.revealed[(party.id, "email")]
-        assert clear in str(first.query_one("#case-parties").content)
+        assert clear in str(first.query_one("#case-side").content)
         await pilot.press("h")  # leave it on another tab
         await settle(pilot)
         await pilot.press("escape")
@@ -321,7 +321,7 @@ async def test_reused_case_screen_starts_masked_and_shows_only_the_new_case(make
         assert second.query_one("#case-tabs").active == "timeline"
         text = screen_text(app)
         assert other_id in text and first_id not in str(second.query_one("#case-header").content)
-        assert clear not in str(second.query_one("#case-parties").content)
+        assert clear not in str(second.query_one("#case-side").content)
         assert second.history is not None and "Loading" not in str(second.query_one("#case-history").content)
         # back to the first case: masked again (a new reveal would be audited again)
         await pilot.press("escape")
@@ -332,8 +332,8 @@ async def test_reused_case_screen_starts_masked_and_shows_only_the_new_case(make
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.case_id == first_id and app.screen.revealed == {}
-        assert clear not in str(app.screen.query_one("#case-parties").content)
-        assert party.email_masked in str(app.screen.query_one("#case-parties").content)
+        assert clear not in str(app.screen.query_one("#case-side").content)
+        assert party.email_masked in str(app.screen.query_one("#case-side").content)
 
 
 async def _open_reply(pilot) -> ReplyScreen:

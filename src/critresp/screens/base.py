@@ -82,6 +82,17 @@ class BaseScreen(Screen):
             return
         super()._compositor_refresh()
 
+    def _on_timer_update(self) -> None:
+        """When a frame needs both a layout and a whole-screen repaint (a pushed screen
+        with new content), Textual renders the screen twice: once at the end of the
+        layout pass and again for the repaint. The repaint is folded into the layout
+        pass: the screen's whole region is marked before it, so its render is the full
+        one, and the second render is skipped."""
+        if self._layout_required and self._repaint_required and self.is_current and not self.app._batch_count:
+            self._repaint_required = False
+            self._dirty_widgets.add(self)
+        super()._on_timer_update()
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """Textual re-applies every CSS rule to every widget of a screen that is pushed
         again. The app's CSS changes only with the theme (or a reloaded stylesheet),

@@ -40,6 +40,7 @@ from ..messages import ActionApplied, CaseLoaded, DraftLoaded, HistoryLoaded, No
 from ..store.views import CaseDetail, NoticeView, PartyHistory, PartyView
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
 from ..widgets.status import BottomBar
+from ..widgets.textview import TextView
 from .base import BaseScreen, apply_worker_body
 from .modals import ConfirmModal, FieldSpec, FormModal, PickerModal
 
@@ -142,28 +143,40 @@ class CaseScreen(BaseScreen):
         tabs = self.query_one(TabbedContent)
         if tabs.active != "timeline":
             tabs.active = "timeline"
-        for scroller in self.query(VerticalScroll):
+        for scroller in self.query("VerticalScroll, TextView"):
             scroller.scroll_home(animate=False, immediate=True)
         self._show_or_load_history()
         if detail is None:
             self.query_one("#case-header", Static).update(Text(f"Case {case_id} not found", style="bold red"))
-            for wid in ("#case-parties", "#case-order", "#case-enforcements", "#case-timeline", "#case-notices"):
-                self.query_one(wid, Static).update("")
+            for view in self.query(TextView):
+                view.update("")
+            self.query_one("#case-notices", Static).update("")
         else:
             self._render_all()
+        if not self.is_current:
+            self._post_layout_requests()
         self._load_form_drafts(case_id)
+
+    def _post_layout_requests(self) -> None:
+        """Hand the new content's layout and repaint requests to this screen now.
+
+        Performance (docs/performance.md, "Opening a case"): each updated widget posts
+        them from its own idle turn, and some of those turns came after the first frame
+        of the pushed screen: a second layout and frame ~20-30 ms later. Posted here,
+        before ``push_screen`` posts ScreenResume, the first frame takes them all
+        (Textual is pinned exactly; ``Widget._check_refresh`` is what the idle turn runs).
+        """
+        for widget in self.walk_children(with_self=False):
+            if widget._layout_required or widget._repaint_required:
+                widget._check_refresh()
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
         with Horizontal(id="case-body"):
-            with VerticalScroll(id="case-side"):
-                yield Static(id="case-parties")
-                yield Static(id="case-order")
-                yield Static(id="case-enforcements")
+            yield TextView(id="case-side")  # parties, order, enforcement
             with TabbedContent(id="case-tabs", initial="timeline"):
                 with TabPane("Timeline", id="timeline"):
-                    with VerticalScroll():
-                        yield Static(id="case-timeline")
+                    yield TextView(id="case-timeline")
                 with TabPane("Party history & links", id="history"):
                     with VerticalScroll():
                         yield Static(Text("Loading…", style="dim"), id="case-history")
@@ -249,9 +262,7 @@ class CaseScreen(BaseScreen):
     # ------------------------------------------------------------------ rendering
     def _render_all(self) -> None:
         self._render_header()
-        self._render_parties()
-        self._render_order()
-        self._render_enforcements()
+        self._render_side()
         self._render_timeline()
         self._render_notices()
 
@@ -307,7 +318,14 @@ class CaseScreen(BaseScreen):
         self._header_len = len(t.plain)
         self.query_one("#case-header", Static).update(t, layout=not same_size)
 
-    def _render_parties(self) -> None:
+    def _render_side(self) -> None:
+        """Parties, order and enforcement: one view, one blank line between them."""
+        side = Text("\n\n").join(part.rstrip() or part for part in (
+            self._parties_text(), self._order_text(), self._enforcements_text()
+        ))
+        self.query_one("#case-side", TextView).update(side)
+
+    def _parties_text(self) -> Text:
         d = self.detail
         assert d is not None
         t = Text()
@@ -331,9 +349,9 @@ class CaseScreen(BaseScreen):
             t.append("\n")
         if not d.parties:
             t.append("no parties\n", style="dim")
-        self.query_one("#case-parties", Static).update(t)
+        return t
 
-    def _render_order(self) -> None:
+    def _order_text(self) -> Text:
         d = self.detail
         assert d is not None
         t = Text()
@@ -355,9 +373,9 @@ class CaseScreen(BaseScreen):
                 t.append("\n")
             if len(o.items) > 12:
                 t.append(f"  … {len(o.items) - 12} more\n", style="dim")
-        self.query_one("#case-order", Static).update(t)
+        return t
 
-    def _render_enforcements(self) -> None:
+    def _enforcements_text(self) -> Text:
         d = self.detail
         assert d is not None
         t = Text()
@@ -377,7 +395,7 @@ class CaseScreen(BaseScreen):
             t.append("  by ")
             t.append_text(safe(e.requested_by_name, single_line=True, limit=30))
             t.append("\n")
-        self.query_one("#case-enforcements", Static).update(t)
+        return t
 
     def _render_timeline(self) -> None:
         d = self.detail
@@ -412,7 +430,7 @@ class CaseScreen(BaseScreen):
             t.append("\n")
         if not d.timeline:
             t.append("no events\n", style="dim")
-        self.query_one("#case-timeline", Static).update(t)
+        self.query_one("#case-timeline", TextView).update(t)
 
     def _render_notices(self) -> None:
         d = self.detail
@@ -906,7 +924,7 @@ class CaseScreen(BaseScreen):
             return
         self.revealed[(message.party_id, message.field)] = message.value
         if self.detail is not None:
-            self._render_parties()
+            self._render_side()
         self.notify("Revealed - this access is audited", severity="warning")
         self.capp.refresh_sync_status()
 

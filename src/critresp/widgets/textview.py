@@ -1,0 +1,121 @@
+"""A scrollable, read-only view of one ``rich.text.Text`` (the case timeline and side panel).
+
+Performance (docs/performance.md, "Opening a case"): a ``Static`` inside a scroll
+container changes height with every case, and Textual re-lays out a widget whose size
+changed during a layout: a second frame for each open. This view keeps its own size
+(it fills its place) and only its virtual height changes, set when the content is
+given, before the frame. Only the lines in view are turned into strips (the Line API),
+so a case with hundreds of events costs no more to show than a short one.
+
+The text is wrapped at the view's width when it is given and again when the width
+changes. Callers pass already-safe ``Text`` (``widgets.safe``); it is rendered as
+given, never parsed as markup. Mouse selection copies the plain text of the lines.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+
+
+class TextView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    TextView {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+    }
+    """
+
+    def __init__(self, content: Text | str = "", *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._text = content if isinstance(content, Text) else Text(content)
+        self._lines: list[Text] = []
+        self._plain: list[str] = []
+        self._wrap_width = 0
+        self._strips: dict[int, Strip] = {}
+        self._line_style = Style()
+        self._selection: Selection | None = None
+        self._scroll_y = 0
+        self._view_width = 0
+
+    @property
+    def content(self) -> Text:
+        """The text shown (as given)."""
+        return self._text
+
+    def update(self, content: Text | str) -> None:
+        self._text = content if isinstance(content, Text) else Text(content)
+        self._wrap_width = 0
+        self._wrap()
+        self.refresh()
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _wrap(self) -> None:
+        width = self._width()
+        if width <= 0 or not self.is_mounted:
+            return  # wrapped at the first resize
+        lines = list(self._text.wrap(self.app.console, width, overflow="fold"))
+        if lines and not lines[-1].plain and self._text.plain.endswith("\n"):
+            lines.pop()  # the trailing newline ends the last line; it does not open another
+        self._lines = lines
+        self._plain = [line.plain for line in lines]
+        self._wrap_width = width
+        self._strips.clear()
+        self.virtual_size = Size(width, len(lines))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # the strips carry the old colours
+
+    def on_resize(self) -> None:
+        self._strips.clear()  # cut to the view's width
+        if self._width() != self._wrap_width:
+            self._wrap()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # looked up once per render, not per line (``rich_style`` walks the ancestors)
+        self._line_style = self.rich_style
+        self._selection = self.text_selection
+        self._scroll_y = self.scroll_offset.y
+        self._view_width = self.size.width
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        index = self._scroll_y + y
+        strip = self._strips.get(index)  # overflow-x is hidden: no horizontal offset
+        if strip is not None:
+            return strip
+        width = self._view_width
+        rich_style = self._line_style
+        if index >= len(self._lines):
+            return Strip.blank(width, rich_style)
+        line = self._lines[index]
+        selection = self._selection
+        if selection is not None and (span := selection.get_span(index)) is not None:
+            start, end = span
+            line = line.copy()
+            line.stylize(self.screen.get_component_rich_style("screen--selection"), start, len(line) if end == -1 else end)
+        strip = (
+            Strip(line.render(self.app.console), line.cell_len)
+            .apply_style(rich_style)
+            .crop_extend(0, width, rich_style)
+            .apply_offsets(0, index)
+        )
+        if selection is None:
+            self._strips[index] = strip
+        return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self._plain)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()

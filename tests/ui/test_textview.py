@@ -1,0 +1,81 @@
+"""TextView: the case timeline and side panel (a Line API view of one rich Text)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.geometry import Offset
+from textual.selection import Selection
+
+from critresp.widgets.safe import safe
+from critresp.widgets.textview import TextView
+
+from .helpers import screen_text
+
+
+class ViewApp(App[None]):
+    def __init__(self, content: Text) -> None:
+        super().__init__()
+        self.content = content
+
+    def compose(self) -> ComposeResult:
+        yield TextView(self.content, id="view")
+
+
+async def test_untrusted_text_is_shown_as_given_and_wrapped_to_the_width() -> None:
+    hostile = "[bold red]alarm[/] [@click=app.quit]x\x1b[2J" + " word" * 30
+    app = ViewApp(safe(hostile))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        text = screen_text(app)
+        assert "[bold red]alarm[/]" in text
+        assert "[@click=app.quit]x" in text
+        width = view.scrollable_content_region.width
+        assert width < 40  # the scrollbar's column is kept
+        assert view.virtual_size.height == len(view._lines) > 1
+        assert all(line.cell_len <= width for line in view._lines)
+        assert "".join(view._plain).replace(" ", "") == safe(hostile).plain.replace(" ", "")
+
+
+async def test_it_scrolls_from_the_keyboard_and_rewraps_when_resized() -> None:
+    content = Text("\n".join(f"line {i:03d} " + "x" * 50 for i in range(100)))
+    app = ViewApp(content)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        assert view.has_focus  # the timeline takes the keys for scrolling
+        assert "line 000" in screen_text(app)
+        assert view.virtual_size.height == 100
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.scroll_y > 0
+        assert "line 099" in screen_text(app)
+        assert "line 000" not in screen_text(app)
+        await pilot.resize_terminal(40, 20)
+        await pilot.pause()
+        assert view.virtual_size.height > 100  # each line now wraps
+        assert all(line.cell_len <= view.scrollable_content_region.width for line in view._lines)
+
+
+async def test_new_content_and_a_trailing_newline() -> None:
+    app = ViewApp(Text("first\n"))
+    async with app.run_test(size=(40, 6)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        assert view.virtual_size.height == 1  # the trailing newline ends the line
+        view.update(Text("second\nthird"))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "second" in text and "third" in text and "first" not in text
+        assert view.content.plain == "second\nthird"
+
+
+async def test_mouse_selection_copies_the_plain_text() -> None:
+    app = ViewApp(Text.assemble(("bold part", "bold"), " and plain\nnext line"))
+    async with app.run_test(size=(40, 6)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        got = view.get_selection(Selection.from_offsets(Offset(0, 0), Offset(4, 1)))
+        assert got is not None
+        assert got[0] == "bold part and plain\nnext"
