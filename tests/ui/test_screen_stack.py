@@ -135,3 +135,29 @@ async def test_a_case_screen_pushed_again_is_restyled_only_after_a_theme_change(
         assert app.screen is case
         assert case in restyled
         assert header.styles.background != old_bg  # the new theme's colours
+
+
+async def test_a_pushed_case_screen_is_rendered_once_and_whole_in_its_first_frame(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await _open_case(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        compositor = case._compositor
+        renders: list[str] = []
+        for name in ("render_full_update", "render_partial_update"):
+            orig = getattr(compositor, name)
+
+            def counted(*a, _orig=orig, _name=name, **k):  # type: ignore[no-untyped-def]
+                renders.append(_name)
+                return _orig(*a, **k)
+
+            setattr(compositor, name, counted)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen is case
+        # the first frame lays the new case out and paints the whole screen (the
+        # queue was on the terminal): one full render; Textual's default renders the
+        # whole screen twice in that frame. Later renders are the clocks' ticks.
+        assert renders[0] == "render_full_update", renders
+        assert renders[1:2] != ["render_full_update"], renders
