@@ -98,7 +98,8 @@ async def test_a_translucent_modal_still_shows_the_screen_under_it_updating(make
         modal = app.screen
         assert modal.styles.background.a < 1
         renders = _count_renders(modal)
-        case.query_one("#case-header").update("under the modal")
+        # (the timeline: the header is rewritten by its 1-second countdown tick)
+        case.query_one("#case-timeline").update(Text("under the modal"))
         await settle(pilot)
         assert renders[0] >= 1  # the change under the modal reached the top screen
         assert "under the modal" in screen_text(app)
