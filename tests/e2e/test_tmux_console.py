@@ -11,6 +11,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -60,6 +61,17 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{needle!r} never appeared on screen; last screen:\n{screen}")
 
+    def wait_until(self, ok: Callable[[str], bool], timeout: float = 30.0) -> str:
+        """Poll the screen until ``ok(screen)`` (a condition, not a fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if ok(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"the screen never got there; last screen:\n{screen}")
+
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
@@ -107,8 +119,9 @@ def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> No
         # the case screen is kept and pushed again for the next case: the terminal must
         # show it whole, nothing of the queue left where the new case did not draw
         tm.keys("Down", "Enter")
-        second = tm.wait_for("PARTIES")
-        assert "rows 1–" not in second and "sort:" not in second
+        tm.wait_for("PARTIES")
+        # polled: a capture may catch the terminal mid-write; a leftover never goes away
+        tm.wait_until(lambda screen: "PARTIES" in screen and "rows 1–" not in screen and "sort:" not in screen)
         tm.keys("Escape")
         tm.wait_for("rows 1–")
         tm.keys("q")

@@ -162,3 +162,23 @@ async def test_a_pushed_case_screen_is_rendered_once_and_whole_in_its_first_fram
         # whole screen twice in that frame. Later renders are the clocks' ticks.
         assert renders[0] == "render_full_update", renders
         assert renders[1:2] != ["render_full_update"], renders
+
+
+async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_pushed(make_app, store) -> None:
+    # each widget would post them from its own idle turn, possibly after the pushed
+    # screen's first frame (a second frame); posted by show_case, the frame takes them
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await _open_case(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not case.is_current
+        other = next(r.id for r in app.screen.rows if r.id != case.case_id)
+        case.show_case(other, store.case_detail(other), store.party_history(other))
+        pending = [
+            (type(w).__name__, w.id)
+            for w in case.walk_children(with_self=False)
+            if w._layout_required or w._repaint_required
+        ]
+        assert pending == []
+        assert case._layout_required or case._message_queue.qsize()  # the screen has them

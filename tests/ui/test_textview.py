@@ -35,7 +35,7 @@ async def test_untrusted_text_is_shown_as_given_and_wrapped_to_the_width() -> No
         assert width < 40  # the scrollbar's column is kept
         assert view.virtual_size.height == len(view._lines) > 1
         assert all(line.cell_len <= width for line in view._lines)
-        assert "".join(view._plain).replace(" ", "") == safe(hostile).plain.replace(" ", "")
+        assert "".join(view.shown_lines).replace(" ", "") == safe(hostile).plain.replace(" ", "")
 
 
 async def test_it_scrolls_from_the_keyboard_and_rewraps_when_resized() -> None:
@@ -71,11 +71,60 @@ async def test_new_content_and_a_trailing_newline() -> None:
         assert view.content.plain == "second\nthird"
 
 
-async def test_mouse_selection_copies_the_plain_text() -> None:
-    app = ViewApp(Text.assemble(("bold part", "bold"), " and plain\nnext line"))
-    async with app.run_test(size=(40, 6)) as pilot:
+async def test_mouse_selection_copies_the_text_as_given_not_as_wrapped() -> None:
+    email = "anna.longname@example.com"
+    app = ViewApp(Text.assemble(("bold part", "bold"), f" please refund order O-0000173 to {email} today\nnext line"))
+    async with app.run_test(size=(24, 10)) as pilot:
         await pilot.pause()
         view = app.query_one(TextView)
+        assert len(view.shown_lines) > 3  # wrapped
         got = view.get_selection(Selection.from_offsets(Offset(0, 0), Offset(4, 1)))
         assert got is not None
-        assert got[0] == "bold part and plain\nnext"
+        assert got[0] == f"bold part please refund order O-0000173 to {email} today\nnext"
+        # the offsets drawn on each wrapped line point into the text as given
+        strips = view.render_lines(view.region.reset_offset)
+        first_of_second_row = strips[1]._segments[0].style.meta["offset"]
+        assert first_of_second_row[1] == 0 and first_of_second_row[0] == len(view.shown_lines[0])
+
+
+async def test_content_given_while_hidden_replaces_what_was_shown() -> None:
+    # the case timeline is updated while its tab is not shown (0 wide): the old case's
+    # lines must not survive, even when the new text has as many lines
+    class Tabs(App[None]):
+        def compose(self) -> ComposeResult:
+            from textual.widgets import TabbedContent, TabPane
+
+            with TabbedContent(initial="a"):
+                with TabPane("A", id="a"):
+                    yield TextView(Text("old one\nold two"), id="view")
+                with TabPane("B", id="b"):
+                    yield TextView(Text("other"), id="other")
+
+    app = Tabs()
+    async with app.run_test(size=(40, 10)) as pilot:
+        from textual.widgets import TabbedContent
+
+        await pilot.pause()
+        view = app.query_one("#view", TextView)
+        assert "old one" in screen_text(app)
+        app.query_one(TabbedContent).active = "b"
+        await pilot.pause()
+        view.update(Text("new one\nnew two"))
+        assert view.shown_lines == ["new one", "new two"]
+        app.query_one(TabbedContent).active = "a"
+        await pilot.pause()
+        text = screen_text(app)
+        assert "new one" in text and "new two" in text
+        assert "old" not in text
+
+
+async def test_an_empty_view_and_one_never_sized() -> None:
+    app = ViewApp(Text(""))
+    async with app.run_test(size=(30, 5)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        assert view.shown_lines == [""]
+        assert screen_text(app).strip() == ""
+    unmounted = TextView(Text("x"))
+    unmounted.update(Text("y"))  # not mounted: kept, wrapped when first sized
+    assert unmounted.content.plain == "y" and unmounted.shown_lines == []

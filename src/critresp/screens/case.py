@@ -320,9 +320,10 @@ class CaseScreen(BaseScreen):
 
     def _render_side(self) -> None:
         """Parties, order and enforcement: one view, one blank line between them."""
-        side = Text("\n\n").join(part.rstrip() or part for part in (
-            self._parties_text(), self._order_text(), self._enforcements_text()
-        ))
+        parts = [self._parties_text(), self._order_text(), self._enforcements_text()]
+        for part in parts:
+            part.rstrip()  # in place
+        side = Text("\n\n").join(parts)
         self.query_one("#case-side", TextView).update(side)
 
     def _parties_text(self) -> Text:

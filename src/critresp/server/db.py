@@ -405,18 +405,17 @@ class WriteBatch:
     """A writer transaction shared by several units of work (``Database.batch``)."""
 
     conn: Connection
+    first_seq: int  # the counter's value after the bump that opened the batch
     done: list[WriteTx] = field(default_factory=list)
-    seq: int = 0  # the last seq handed out (0: none yet)
-    first_seq: int = 0  # the seq the counter was bumped to by the first unit
+    seq: int = 0  # the last seq handed out (first_seq - 1: none yet)
     appends: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)  # see WriteTx.append
 
+    def __post_init__(self) -> None:
+        self.seq = self.first_seq - 1
+
     def next_seq(self) -> int:
-        """The first unit bumps the counter (taking the writer lock, see module doc);
-        later units count on in memory and ``flush`` stores the last one."""
-        if self.seq == 0:
-            self.seq = self.first_seq = self.conn.execute(BUMP_SEQ).scalar_one()
-        else:
-            self.seq += 1
+        """Units count on in memory from the batch's bump; ``flush`` stores the last."""
+        self.seq += 1
         return self.seq
 
     def flush(self) -> None:
@@ -498,7 +497,9 @@ class Database:
         appended log row (``WriteTx.append``)."""
         with self.engine.connect().execution_options(writer=True) as conn:
             with conn.begin():
-                batch = WriteBatch(conn)
+                # the bump first: it takes the writer lock (see module doc) before the
+                # caller reads anything, on every backend
+                batch = WriteBatch(conn, conn.execute(BUMP_SEQ).scalar_one())
                 yield batch
                 batch.flush()
             # committed

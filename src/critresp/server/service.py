@@ -269,7 +269,6 @@ def _doc(rec: BaseModel) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- prebuilt statements
 
-_SEL_MUTATION = select(D.mutations_log).where(D.mutations_log.c.mutation_id == bindparam("mid"))
 _SEL_MUTATIONS = select(D.mutations_log).where(D.mutations_log.c.mutation_id.in_(bindparam("mids", expanding=True)))
 _SEL_CASE = select(D.cases.c.doc).where(D.cases.c.id == bindparam("id"))
 _SEL_PARTY = select(D.parties.c.doc).where(D.parties.c.id == bindparam("id"))
@@ -426,10 +425,7 @@ class ServerCore:
         result: dict[str, Any] = {"seq": client_seq, "mutation_id": mid}
         with self.db.write(batch) as tx:
             conn = tx.conn
-            if priors is None:
-                prior = conn.execute(_SEL_MUTATION, {"mid": mid}).first()
-            else:
-                prior = priors.get(mid)
+            prior = (self._priors(conn, [mid]) if priors is None else priors).get(mid)
             if prior is not None:
                 if prior.actor_id != actor.id or prior.case_id != m.case_id or prior.kind != m.kind:
                     result.update(

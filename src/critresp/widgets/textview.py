@@ -7,9 +7,10 @@ changed during a layout: a second frame for each open. This view keeps its own s
 given, before the frame. Only the lines in view are turned into strips (the Line API),
 so a case with hundreds of events costs no more to show than a short one.
 
-The text is wrapped at the view's width when it is given and again when the width
-changes. Callers pass already-safe ``Text`` (``widgets.safe``); it is rendered as
-given, never parsed as markup. Mouse selection copies the plain text of the lines.
+The text is wrapped at the view's width when it is given (hidden on a tab not shown,
+at the width it last had) and again when the width changes. Callers pass
+already-safe ``Text`` (``widgets.safe``); it is rendered as given, never parsed as
+markup. Mouse selection copies the text as given: a wrapped line is not broken.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ class TextView(ScrollView, can_focus=True):
     def __init__(self, content: Text | str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._text = content if isinstance(content, Text) else Text(content)
-        self._lines: list[Text] = []
-        self._plain: list[str] = []
-        self._wrap_width = 0
+        self._lines: list[Text] = []  # the wrapped lines
+        # per wrapped line: (line of the text it comes from, offset of its first character
+        # there) -- selection offsets are in the text's own lines, not the wrapped ones
+        self._origins: list[tuple[int, int]] = []
+        self._wrap_width = 0  # the width the lines were wrapped at (0: not yet)
         self._strips: dict[int, Strip] = {}
         self._line_style = Style()
         self._selection: Selection | None = None
@@ -49,26 +52,44 @@ class TextView(ScrollView, can_focus=True):
         """The text shown (as given)."""
         return self._text
 
+    @property
+    def shown_lines(self) -> list[str]:
+        """The wrapped lines, as plain text."""
+        return [line.plain for line in self._lines]
+
     def update(self, content: Text | str) -> None:
         self._text = content if isinstance(content, Text) else Text(content)
-        self._wrap_width = 0
-        self._wrap()
+        # hidden (a tab not shown) the view is 0 wide: wrapped at the width it last had
+        self._wrap(self._width() or self._wrap_width)
         self.refresh()
 
     def _width(self) -> int:
         return self.scrollable_content_region.width
 
-    def _wrap(self) -> None:
-        width = self._width()
-        if width <= 0 or not self.is_mounted:
-            return  # wrapped at the first resize
-        lines = list(self._text.wrap(self.app.console, width, overflow="fold"))
-        if lines and not lines[-1].plain and self._text.plain.endswith("\n"):
-            lines.pop()  # the trailing newline ends the last line; it does not open another
-        self._lines = lines
-        self._plain = [line.plain for line in lines]
-        self._wrap_width = width
+    def _wrap(self, width: int) -> None:
         self._strips.clear()
+        if width <= 0 or not self.is_mounted:
+            # never sized yet: nothing of any earlier text stays; wrapped at the first resize
+            self._lines, self._origins = [], []
+            self.virtual_size = Size(0, 0)
+            return
+        console = self.app.console
+        lines: list[Text] = []
+        origins: list[tuple[int, int]] = []
+        source = self._text.split("\n", allow_blank=True)
+        if source and not source[-1].plain and self._text.plain.endswith("\n"):
+            source.pop()  # the trailing newline ends the last line; it does not open another
+        for y, src in enumerate(source):
+            plain, pos = src.plain, 0
+            for piece in src.wrap(console, width, overflow="fold") or [Text()]:
+                start = plain.find(piece.plain, pos) if piece.plain else pos
+                if start < 0:  # (a tab expanded by the wrap) keep counting from here
+                    start = pos
+                lines.append(piece)
+                origins.append((y, start))
+                pos = start + len(piece.plain)
+        self._lines, self._origins = lines, origins
+        self._wrap_width = width
         self.virtual_size = Size(width, len(lines))
 
     def notify_style_update(self) -> None:
@@ -77,8 +98,10 @@ class TextView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._strips.clear()  # cut to the view's width
-        if self._width() != self._wrap_width:
-            self._wrap()
+        width = self._width()
+        if width > 0 and width != self._wrap_width:
+            self._wrap(width)
+        self.refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # looked up once per render, not per line (``rich_style`` walks the ancestors)
@@ -98,23 +121,26 @@ class TextView(ScrollView, can_focus=True):
         if index >= len(self._lines):
             return Strip.blank(width, rich_style)
         line = self._lines[index]
+        source_y, origin = self._origins[index]
         selection = self._selection
-        if selection is not None and (span := selection.get_span(index)) is not None:
-            start, end = span
-            line = line.copy()
-            line.stylize(self.screen.get_component_rich_style("screen--selection"), start, len(line) if end == -1 else end)
+        if selection is not None and (span := selection.get_span(source_y)) is not None:
+            start = max(0, span[0] - origin)
+            end = len(line) if span[1] == -1 else min(len(line), span[1] - origin)
+            if end > start:
+                line = line.copy()
+                line.stylize(self.screen.get_component_rich_style("screen--selection"), start, end)
         strip = (
             Strip(line.render(self.app.console), line.cell_len)
             .apply_style(rich_style)
             .crop_extend(0, width, rich_style)
-            .apply_offsets(0, index)
+            .apply_offsets(origin, source_y)
         )
         if selection is None:
             self._strips[index] = strip
         return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        return selection.extract("\n".join(self._plain)), "\n"
+        return selection.extract(self._text.plain), "\n"
 
     def selection_updated(self, selection: Selection | None) -> None:
         self._strips.clear()
