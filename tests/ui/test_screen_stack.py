@@ -30,16 +30,26 @@ async def _open_case(pilot) -> CaseScreen:
     return screen
 
 
-def _count_renders(screen) -> list[int]:
-    calls = [0]
-    orig = screen._compositor_refresh
+async def _open_case_and_go_back(pilot) -> CaseScreen:
+    """Open a case and go back: the kept case screen, off the stack."""
+    case = await _open_case(pilot)
+    await pilot.press("escape")
+    await settle(pilot)
+    assert not case.is_current
+    return case
 
-    def counted() -> None:
-        calls[0] += 1
-        orig()
 
-    screen._compositor_refresh = counted
-    return calls
+def _spy(obj, name: str, seen: list, when=lambda: True, record=lambda *a: a) -> None:  # type: ignore[no-untyped-def]
+    """Replace ``obj.name`` with a wrapper that appends ``record(*args)`` to ``seen``
+    for each call made while ``when()``, then calls the original."""
+    orig = getattr(obj, name)
+
+    def spied(*a, **k):  # type: ignore[no-untyped-def]
+        if when():
+            seen.append(record(*a))
+        return orig(*a, **k)
+
+    setattr(obj, name, spied)
 
 
 async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> None:
@@ -57,7 +67,6 @@ async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> Non
         asked: list[tuple] = []
         in_queue = [False]
         orig_queue_refresh = queue._compositor_refresh
-        orig_case_refresh = case.refresh
 
         def queue_compositor_refresh() -> None:
             in_queue[0] = True
@@ -66,21 +75,17 @@ async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> Non
             finally:
                 in_queue[0] = False
 
-        def case_refresh(*a, **k):  # type: ignore[no-untyped-def]
-            if in_queue[0]:
-                asked.append(a)
-            return orig_case_refresh(*a, **k)
-
         queue._compositor_refresh = queue_compositor_refresh
-        case.refresh = case_refresh
-        ran = _count_renders(queue)  # wraps the wrapper: counts the queue's compositor runs
+        _spy(case, "refresh", asked, when=lambda: in_queue[0])
+        ran: list[tuple] = []
+        _spy(queue, "_compositor_refresh", ran)  # wraps the wrapper: counts the queue's compositor runs
         for _ in range(3):
             queue.query_one("#queue-header").refresh()
             queue.refresh()
             await settle(pilot)
         probe.update("probe changed while covered")
         await settle(pilot)
-        assert ran[0] >= 1  # the queue's compositor did run while covered...
+        assert len(ran) >= 1  # the queue's compositor did run while covered...
         assert asked == []  # ...and asked nothing of the case screen (Textual's default: each time)
         # back on the queue: it is painted whole, with what changed meanwhile
         await pilot.press("escape")
@@ -97,28 +102,21 @@ async def test_a_translucent_modal_still_shows_the_screen_under_it_updating(make
         await settle(pilot)
         modal = app.screen
         assert modal.styles.background.a < 1
-        renders = _count_renders(modal)
+        renders: list[tuple] = []
+        _spy(modal, "_compositor_refresh", renders)
         # (the timeline: the header is rewritten by its 1-second countdown tick)
         case.query_one("#case-timeline").update(Text("under the modal"))
         await settle(pilot)
-        assert renders[0] >= 1  # the change under the modal reached the top screen
+        assert len(renders) >= 1  # the change under the modal reached the top screen
         assert "under the modal" in screen_text(app)
 
 
 async def test_a_case_screen_pushed_again_is_restyled_only_after_a_theme_change(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+        case = await _open_case_and_go_back(pilot)
         restyled: list[object] = []
-        orig = app.update_styles
-
-        def spy(node=None, *a, **k):  # type: ignore[no-untyped-def]
-            restyled.append(node)
-            return orig(node, *a, **k)
-
-        app.update_styles = spy  # type: ignore[method-assign]
+        _spy(app, "update_styles", restyled, record=lambda node=None, *_: node)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is case
@@ -141,19 +139,10 @@ async def test_a_case_screen_pushed_again_is_restyled_only_after_a_theme_change(
 async def test_a_pushed_case_screen_is_rendered_once_and_whole_in_its_first_frame(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
-        compositor = case._compositor
+        case = await _open_case_and_go_back(pilot)
         renders: list[str] = []
         for name in ("render_full_update", "render_partial_update"):
-            orig = getattr(compositor, name)
-
-            def counted(*a, _orig=orig, _name=name, **k):  # type: ignore[no-untyped-def]
-                renders.append(_name)
-                return _orig(*a, **k)
-
-            setattr(compositor, name, counted)
+            _spy(case._compositor, name, renders, record=lambda *_, _name=name: _name)
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen is case
@@ -169,10 +158,7 @@ async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_
     # screen's first frame (a second frame); posted by show_case, the frame takes them
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
-        assert not case.is_current
+        case = await _open_case_and_go_back(pilot)
         other = next(r.id for r in app.screen.rows if r.id != case.case_id)
         case.show_case(other, store.case_detail(other), store.party_history(other))
         pending = [

@@ -64,9 +64,20 @@ class BaseScreen(Screen):
     def capp(self) -> "CritrespApp":
         return self.app  # type: ignore[return-value]
 
-    # Performance (docs/performance.md, "Opening a case"): two of Textual's screen-stack
-    # habits cost the open of a case a frame and a restyle. Textual is pinned exactly;
-    # tests/ui/test_screen_stack.py checks both against its internals.
+    # Performance (docs/performance.md, "Opening a case"): Textual's screen-stack habits
+    # cost the open of a case frames and a restyle. Textual is pinned exactly;
+    # tests/ui/test_screen_stack.py checks each workaround against its internals.
+    def _post_layout_requests(self) -> None:
+        """For a screen given new content before it is pushed again: hand its widgets'
+        layout and repaint requests to it now. Each widget posts them from its own idle
+        turn, and some of those turns came after the pushed screen's first frame: a
+        second layout and frame ~20-30 ms later. Posted before ``push_screen`` posts
+        ScreenResume, the first frame takes them all (``Widget._check_refresh`` is what
+        the idle turn runs)."""
+        for widget in self.walk_children(with_self=False):
+            if widget._layout_required or widget._repaint_required:
+                widget._check_refresh()
+
     def _compositor_refresh(self) -> None:
         """Textual treats the screen right under the top one as visible even when the
         top screen is opaque, and repaints the top screen for each of its refreshes (the

@@ -157,19 +157,6 @@ class CaseScreen(BaseScreen):
             self._post_layout_requests()
         self._load_form_drafts(case_id)
 
-    def _post_layout_requests(self) -> None:
-        """Hand the new content's layout and repaint requests to this screen now.
-
-        Performance (docs/performance.md, "Opening a case"): each updated widget posts
-        them from its own idle turn, and some of those turns came after the first frame
-        of the pushed screen: a second layout and frame ~20-30 ms later. Posted here,
-        before ``push_screen`` posts ScreenResume, the first frame takes them all
-        (Textual is pinned exactly; ``Widget._check_refresh`` is what the idle turn runs).
-        """
-        for widget in self.walk_children(with_self=False):
-            if widget._layout_required or widget._repaint_required:
-                widget._check_refresh()
-
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
         with Horizontal(id="case-body"):

@@ -15,7 +15,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 from uuid import UUID
 
@@ -403,7 +402,7 @@ class ServerCore:
     @staticmethod
     def _priors(conn: Connection, mids: list[str]) -> dict[str, Any]:
         """The logged outcome of each of these mutation ids that was already received."""
-        return {r.mutation_id: r for r in conn.execute(_SEL_MUTATIONS, {"mids": mids})}
+        return {r.mutation_id: r._asdict() for r in conn.execute(_SEL_MUTATIONS, {"mids": mids})}
 
     def apply_one(
         self,
@@ -427,14 +426,14 @@ class ServerCore:
             conn = tx.conn
             prior = (self._priors(conn, [mid]) if priors is None else priors).get(mid)
             if prior is not None:
-                if prior.actor_id != actor.id or prior.case_id != m.case_id or prior.kind != m.kind:
+                if prior["actor_id"] != actor.id or prior["case_id"] != m.case_id or prior["kind"] != m.kind:
                     result.update(
                         status="rejected", code=INVALID, message="This mutation id was already used for another action", version=None
                     )
-                elif prior.status == "applied":
-                    result.update(status="duplicate", code=None, message=None, version=prior.version)
+                elif prior["status"] == "applied":
+                    result.update(status="duplicate", code=None, message=None, version=prior["version"])
                 else:
-                    result.update(status="rejected", code=prior.code, message=prior.message, version=None)
+                    result.update(status="rejected", code=prior["code"], message=prior["message"], version=None)
                 return result
             now = self.clock.now()
             loaded = self._load_case(conn, m.case_id)
@@ -460,7 +459,7 @@ class ServerCore:
             }
             tx.append(_INS_MUTATION, logged)
             if priors is not None:
-                priors[mid] = SimpleNamespace(**logged)
+                priors[mid] = logged
         return result
 
     def _load_case(self, conn: Connection, case_id: str) -> tuple[CaseRecord, CaseState] | None:

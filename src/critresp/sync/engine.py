@@ -269,10 +269,7 @@ class SyncEngine:
                         cursor = stored
                         continue
                     more = bool(page.has_more)  # search documents are rebuilt after the last page
-                    if resetting:
-                        applied = self.store.apply_pull(page.changes, page.cursor, reset=True, more=more)
-                    else:
-                        applied = self.store.apply_pull(page.changes, page.cursor, more=more)
+                    applied = self.store.apply_pull(page.changes, page.cursor, reset=resetting, more=more)
                     cursor = page.cursor
                 acc.add_pull(applied, initial=initial or resetting)
                 resetting = False
