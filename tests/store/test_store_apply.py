@@ -318,25 +318,64 @@ def test_a_first_sync_writes_without_the_queue_indexes_and_rebuilds_them(tmp_pat
             s.close()
 
 
-def test_a_pulled_event_rebuilds_its_document_only_when_its_text_changed(store: Store) -> None:
+def _as_pulled(*events: R.EventRecord) -> R.PulledDataset:
+    """What the sync client hands the store: the page's JSON validated into a
+    ``PulledDataset`` (its events are dicts)."""
+    return R.PulledDataset.model_validate_json(R.Dataset(events=events).model_dump_json())
+
+
+@pytest.mark.parametrize("form", [R.Dataset, _as_pulled], ids=["records", "pulled dicts"])
+def test_a_pulled_event_rebuilds_its_document_only_when_its_text_changed(store: Store, form) -> None:
     from critresp.store.migrations import CASE_DOC_TEXT
     from critresp.store.views import QueueQuery
 
     def hits(q: str) -> list[str]:
         return [r.id for r in store.queue_page(QueueQuery(search=q + " ", include_resolved=True)).rows]
 
+    def page(e: R.EventRecord) -> R.Dataset:
+        return R.Dataset(events=(e,)) if form is R.Dataset else _as_pulled(e)
+
     store.import_dataset(simple_dataset(2))
-    store.apply_pull(R.Dataset(events=(event("E-9", "CR-0001", body="tangerine crate"),)), "c1")
+    store.apply_pull(page(event("E-9", "CR-0001", body="tangerine crate")), "c1")
     assert hits("tangerine") == ["CR-0001"]
     # the same event again (an echo): nothing to rebuild, still found
-    store.apply_pull(R.Dataset(events=(event("E-9", "CR-0001", body="tangerine crate").model_copy(
-        update={"version": 7}),)), "c2")
+    store.apply_pull(page(event("E-9", "CR-0001", body="tangerine crate").model_copy(update={"version": 7})), "c2")
     assert hits("tangerine") == ["CR-0001"]
     # its text changed: the old words go, the new ones come
-    store.apply_pull(R.Dataset(events=(event("E-9", "CR-0001", body="grapefruit crate").model_copy(
-        update={"version": 8}),)), "c3")
+    store.apply_pull(page(event("E-9", "CR-0001", body="grapefruit crate").model_copy(update={"version": 8})), "c3")
     assert hits("tangerine") == [] and hits("grapefruit") == ["CR-0001"]
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql(
             f"SELECT count(*) FROM cases c JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
         ).scalar() == 0
+
+
+def test_pulled_event_dicts_are_stored_as_their_records_would_be(tmp_path, clock) -> None:
+    """The client's pulled pages carry events as validated dicts (PulledEvent), an
+    import carries records: both must end in identical timeline rows, absent
+    optional keys taking the record's defaults and any UTC offset the same instant."""
+    from datetime import timezone as tz
+
+    plus2 = tz(timedelta(hours=2))
+    events = (
+        event("E-1", "CR-0000", body="first", at=T0 + timedelta(seconds=1.5)),
+        R.EventRecord(id="E-2", case_id="CR-0001", at=(T0 + timedelta(minutes=3)).astimezone(plus2), kind="note",
+                      actor_id="A-1", actor_name="Ana", summary="Note", body="[bold]x[/] \x1b[2J", internal=True,
+                      data={"channel": "sms", "n": 2, "nested": {"k": [1, None]}}, version=9),
+        R.EventRecord(id="E-3", case_id="CR-0001", at=T0, kind="claimed", summary="Claimed", internal=False),
+    )
+    as_dicts = R.PulledDataset.model_validate_json(R.Dataset(events=events).model_dump_json(exclude_defaults=True))
+    assert "internal" not in as_dicts.events[0] and "data" not in as_dicts.events[0]  # defaults left out on the wire
+    rows = []
+    for name, page in (("records", R.Dataset(events=events)), ("dicts", as_dicts)):
+        s = Store.open(tmp_path / name / "store.db", clock)
+        try:
+            s.import_dataset(simple_dataset(2))
+            s.apply_pull(page, "c1")
+            with s.engine.connect() as conn:
+                rows.append(conn.exec_driver_sql(
+                    "SELECT * FROM timeline WHERE id LIKE 'E-%' ORDER BY id").fetchall())
+            assert [e.id for e in s.case_detail("CR-0001").timeline if e.id.startswith("E-")] == ["E-3", "E-2"]
+        finally:
+            s.close()
+    assert len(rows[0]) == 3 and rows[0] == rows[1]

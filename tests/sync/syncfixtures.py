@@ -188,7 +188,10 @@ class MiniStore:
             changed = []
             for name in ("associates", "parties", "orders", "cases", "case_parties", "events", "enforcements", "macros"):
                 for rec in getattr(changes, name):
-                    key = f"{name}:{getattr(rec, 'id', None) or (rec.case_id + ':' + rec.party_id)}"
+                    if isinstance(rec, dict):  # a pulled page's events (PulledEvent)
+                        key = f"{name}:{rec['id']}"
+                    else:
+                        key = f"{name}:{getattr(rec, 'id', None) or (rec.case_id + ':' + rec.party_id)}"
                     self.records[key] = rec
                     n += 1
                     if name == "cases":

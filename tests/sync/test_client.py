@@ -274,3 +274,41 @@ def test_malformed_token_never_sent_or_echoed(caplog):
         make_client(transport, token=bad).pull(None)
     assert calls == []
     assert TOKEN not in str(ei.value) and TOKEN not in caplog.text
+
+
+def _event(**kw):
+    e = {"id": "CR-1-e01", "case_id": "CR-1", "at": "2026-08-26T21:14:19.153311Z", "kind": "report",
+         "summary": "Report from customer", "body": "He shouted at me", "actor_id": "P-1", "actor_name": "Ana P.",
+         "internal": False, "data": {"channel": "email"}, "version": 3}
+    e.update(kw)
+    return {k: v for k, v in e.items() if v is not ...}
+
+
+def test_pulled_events_are_validated_dicts_with_the_record_limits():
+    full = _event()
+    bare = _event(id="CR-1-e02", body=..., actor_id=..., actor_name=..., internal=..., data=..., version=...)
+    offset = _event(id="CR-1-e03", at="2026-08-26T23:14:19+02:00")
+    answer = {"changes": {"events": [full, bare, offset]}, "cursor": "c1", "has_more": False}
+    transport, _ = scripted([httpx.Response(200, json=answer)])
+    events = make_client(transport).pull(None).changes.events
+    assert [type(e) for e in events] == [dict, dict, dict]
+    assert events[0]["data"] == {"channel": "email"} and events[0]["internal"] is False and events[0]["version"] == 3
+    assert set(events[1]) == {"id", "case_id", "at", "kind", "summary"}  # absent optional keys stay absent
+    assert events[2]["at"] == datetime(2026, 8, 26, 21, 14, 19, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("bad", [
+    {"summary": "x" * 2001},
+    {"body": "x" * 20001},
+    {"id": "E" * 65},
+    {"at": "yesterday"},
+    {"internal": "maybe"},
+    {"data": ["not", "an", "object"]},
+    {"case_id": None},
+    {"kind": ...},
+])
+def test_an_invalid_pulled_event_is_a_protocol_error(bad):
+    answer = {"changes": {"events": [_event(), _event(**{"id": "CR-1-e02", **bad})]}, "cursor": "c1", "has_more": False}
+    transport, _ = scripted([httpx.Response(200, json=answer)])
+    with pytest.raises(ProtocolError, match="nothing was saved"):
+        make_client(transport).pull(None)

@@ -193,7 +193,7 @@ def test_run_once_while_a_long_poll_waits(server):
     assert r1.ok and r1.pushed == 1
     assert result["r"].ok
     # the note's event arrived exactly once whichever thread pulled it
-    notes = [k for k, v in store.records.items() if k.startswith("events:") and getattr(v, "kind", "") == "note"]
+    notes = [k for k, v in store.records.items() if k.startswith("events:") and v["kind"] == "note"]
     assert len(notes) == 1
     assert store.outbox_pending() == []
     with ApiClient(srv.url, lambda: tokens["lea"], sleep=WaitRecorder()) as lead:
@@ -237,3 +237,57 @@ def test_a_batch_refused_as_invalid_isolates_the_bad_mutation():
     assert pushes == [3, 1, 1, 1]
     assert [r["status"] for r in store.outbox] == ["applied", "rejected", "applied"]
     assert waits.calls == []  # 4xx never retried
+
+
+def test_a_catch_up_relaxes_young_collections_and_restores_them(server):
+    """While more pages follow, Python's young-generation threshold is raised (a
+    page's records outlive many default collections); it is restored after the
+    last page, or after a failure, without undoing a change the console made to
+    the oldest generation's threshold meanwhile. A single-page pull leaves it."""
+    import gc
+
+    from critresp.sync import engine as eng
+
+    srv, _, tokens = server
+    store, engine, transport, _ = mini_node(srv.url, tokens["ana"], attempts=1)
+    seen = []
+    apply_pull = store.apply_pull
+
+    def recording(changes, cursor, **kw):
+        seen.append((kw.get("more"), gc.get_threshold()[0]))
+        if len(seen) == 2:  # the console changes the full-collection threshold mid-sync
+            g0, g1, _ = gc.get_threshold()
+            gc.set_threshold(g0, g1, 123_456)
+        return apply_pull(changes, cursor, **kw)
+
+    store.apply_pull = recording
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, before[1], before[2])
+        engine.page_limit = 5
+        assert engine.run_once().ok
+        assert len(seen) > 3
+        assert all(g0 == eng.CATCH_UP_GC_GEN0 for more, g0 in seen[:-1])  # every page with more after it
+        assert gc.get_threshold() == (700, before[1], 123_456)
+        # one page, nothing after it: untouched
+        seen.clear()
+        store.apply(ANA, AddNote(case_id="CR-0002", body="one more"))
+        engine.page_limit = 1000
+        assert engine.run_once().ok
+        assert [g0 for _, g0 in seen] == [700] and gc.get_threshold()[0] == 700
+        # a failure in the middle of a catch-up restores it too
+        store.cursor = None
+        seen.clear()
+
+        def failing(changes, cursor, **kw):
+            seen.append(gc.get_threshold()[0])
+            if len(seen) == 2:
+                raise RuntimeError("disk full")
+            return apply_pull(changes, cursor, **kw)
+
+        store.apply_pull = failing
+        engine.page_limit = 5
+        assert not engine.run_once().ok
+        assert seen == [eng.CATCH_UP_GC_GEN0] * 2 and gc.get_threshold()[0] == 700
+    finally:
+        gc.set_threshold(*before)

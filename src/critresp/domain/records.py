@@ -10,9 +10,10 @@ server payload fails here with a clear error, before anything is written).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing_extensions import NotRequired, TypedDict
 
 from .taxonomy import (
     AssociateRole,
@@ -181,6 +182,28 @@ class MacroRecord(_Rec):
     version: int = 0
 
 
+class PulledEvent(TypedDict):
+    """A timeline event as a pulled page carries it: the same fields and limits as
+    ``EventRecord``, validated by pydantic into a plain dict instead of a frozen
+    model. A first sync receives a million of them, and the store only turns them
+    into rows: the dict costs half as much to validate (4 against 8.7 us per event
+    at 100k, docs/performance.md). ``at`` may carry any UTC offset (or none: UTC);
+    the store keeps epoch milliseconds. Absent optional keys mean ``EventRecord``'s
+    defaults."""
+
+    id: Annotated[str, Field(max_length=64)]
+    case_id: str
+    at: datetime
+    kind: str
+    actor_id: NotRequired[str | None]
+    actor_name: NotRequired[str | None]
+    summary: Annotated[str, Field(max_length=2000)]
+    body: NotRequired[Annotated[str | None, Field(max_length=20000)]]
+    internal: NotRequired[bool]
+    data: NotRequired[dict[str, Any]]
+    version: NotRequired[int]
+
+
 class Dataset(_Rec):
     """A whole batch of records (demo seed or a pulled page)."""
 
@@ -192,3 +215,9 @@ class Dataset(_Rec):
     events: tuple[EventRecord, ...] = ()
     enforcements: tuple[EnforcementRecord, ...] = ()
     macros: tuple[MacroRecord, ...] = ()
+
+
+class PulledDataset(Dataset):
+    """A page of ``/pull``: a ``Dataset`` whose events are ``PulledEvent`` dicts."""
+
+    events: tuple[PulledEvent, ...] = ()  # type: ignore[assignment]

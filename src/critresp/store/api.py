@@ -127,6 +127,7 @@ class StoreAPI(Protocol):
         """One transaction: upsert records (server version wins over base),
         store the new cursor, rebase cases that have pending mutations.
         Returns ids of cases that are new T0s (for the bell) and changed ids.
+        ``changes`` is a ``PulledDataset`` (events as validated dicts) from the client.
         ``more``: more pages follow at once (search documents are rebuilt after the last)."""
 
     def set_sync_state(

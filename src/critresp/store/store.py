@@ -36,7 +36,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from ..domain import rules
 from ..domain.clock import Clock, SystemClock
 from ..domain.mutations import Mutation, RevealPii, dump_mutation, parse_mutation
-from ..domain.records import CaseRecord, Dataset, EnforcementRecord
+from ..domain.records import CaseRecord, Dataset, EnforcementRecord, EventRecord, PulledDataset, PulledEvent
 from ..domain.state import NOT_FOUND, Actor, Applied, CaseState, Rejected
 from ..domain.taxonomy import (
     CaseStatus,
@@ -299,34 +299,26 @@ class Store:
             affected.update(cp.case_id for cp in data.case_parties)
             state_affected.update(cp.case_id for cp in data.case_parties)
 
-        if data.events and not no_docs_yet:
-            _fill_temp(conn, "_imp_event", [e.id for e in data.events])
-            known_events = {r[0]: (r[1], r[2], r[3]) for r in conn.exec_driver_sql(
-                "SELECT t.id, t.case_id, t.summary, t.body FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id")}
-            # a new event carries text into the document when it has a body; one already
-            # stored changes it only if its text does (the echo of a local note does not)
-            for e in data.events:
-                old = known_events.get(e.id)
-                if old is None:
-                    if e.body is not None:
-                        doc_ids.add(e.case_id)
-                elif old != (e.case_id, e.summary, e.body):
-                    doc_ids.add(e.case_id)
-                    doc_ids.add(old[0])
         if data.events:
-            dumps = jt
-            _upsert_rows(
-                conn, T, _EVENT_COLS,
-                [
-                    (
-                        e.id, e.case_id, ms(e.at), e.kind, e.actor_id, e.actor_name, e.summary, e.body,
-                        1 if e.internal else 0, dumps(e.data) if e.data else "{}", e.version, 0, 0, None,
-                    )
-                    for e in data.events
-                ],
-                guard="timeline.local = 1 OR timeline.version <= excluded.version",
-            )
-            affected.update(e.case_id for e in data.events)
+            # storage rows in _EVENT_COLS order: a pulled page's events are validated
+            # dicts (PulledEvent), an imported dataset's are records
+            rows = _pulled_event_rows(data.events) if isinstance(data, PulledDataset) else _event_rows(data.events)
+            if not no_docs_yet:
+                _fill_temp(conn, "_imp_event", [r[0] for r in rows])
+                known_events = {r[0]: (r[1], r[2], r[3]) for r in conn.exec_driver_sql(
+                    "SELECT t.id, t.case_id, t.summary, t.body FROM _imp_event i CROSS JOIN timeline t ON t.id = i.id")}
+                # a new event carries text into the document when it has a body; one already
+                # stored changes it only if its text does (the echo of a local note does not)
+                for r in rows:
+                    old = known_events.get(r[0])
+                    if old is None:
+                        if r[7] is not None:
+                            doc_ids.add(r[1])
+                    elif old != (r[1], r[6], r[7]):
+                        doc_ids.add(r[1])
+                        doc_ids.add(old[0])
+            _upsert_rows(conn, T, _EVENT_COLS, rows, guard="timeline.local = 1 OR timeline.version <= excluded.version")
+            affected.update(r[1] for r in rows)
 
         if data.enforcements:
             _upsert(
@@ -1125,6 +1117,32 @@ _EVENT_COLS = (
     "id", "case_id", "at", "kind", "actor_id", "actor_name", "summary", "body", "internal", "data", "version",
     "pending", "local", "mutation_id",
 )
+
+
+def _event_rows(events: Iterable[EventRecord]) -> list[tuple[Any, ...]]:
+    """Timeline rows (``_EVENT_COLS`` order) of event records."""
+    ms, dumps = to_ms, json_text
+    return [
+        (
+            e.id, e.case_id, ms(e.at), e.kind, e.actor_id, e.actor_name, e.summary, e.body,
+            1 if e.internal else 0, dumps(e.data) if e.data else "{}", e.version, 0, 0, None,
+        )
+        for e in events
+    ]
+
+
+def _pulled_event_rows(events: Iterable[PulledEvent]) -> list[tuple[Any, ...]]:
+    """Timeline rows (``_EVENT_COLS`` order) of a pulled page's events (validated
+    dicts; an absent optional key means the record's default)."""
+    ms, dumps = to_ms, json_text
+    return [
+        (
+            e["id"], e["case_id"], ms(e["at"]), e["kind"], e.get("actor_id"), e.get("actor_name"), e["summary"],
+            e.get("body"), 1 if e.get("internal", True) else 0, dumps(d) if (d := e.get("data")) else "{}",
+            e.get("version", 0), 0, 0, None,
+        )
+        for e in events
+    ]
 
 
 def _upsert(

@@ -32,7 +32,7 @@ import stamina
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..domain.mutations import Mutation, dump_mutation
-from ..domain.records import CaseRecord, Dataset
+from ..domain.records import CaseRecord, PulledDataset
 from ..domain.state import Actor
 from ..domain.taxonomy import AssociateRole
 from ..store.api import PushResult
@@ -80,7 +80,7 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class PullPage:
-    changes: Dataset
+    changes: PulledDataset
     cursor: str
     has_more: bool
 
@@ -113,7 +113,7 @@ class _PushWire(_Wire):
 
 
 class _PullWire(_Wire):
-    changes: Dataset
+    changes: PulledDataset
     cursor: str
     has_more: bool
 
