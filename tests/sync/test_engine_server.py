@@ -291,3 +291,47 @@ def test_a_catch_up_relaxes_young_collections_and_restores_them(server):
         assert seen == [eng.CATCH_UP_GC_GEN0] * 2 and gc.get_threshold()[0] == 700
     finally:
         gc.set_threshold(*before)
+
+
+def test_prefetch_chains_pages_in_order_and_resumes_after_a_failed_one(server):
+    """Pages are fetched ahead of the one being written (two deep): every cursor is
+    asked for exactly once, in order, nothing past the last page; a prefetch that
+    fails ends the run after the pages before it were applied, and the next run
+    continues from the last applied cursor."""
+    srv, _, tokens = server
+    asked = []
+    pulls = 0
+
+    def plan(request):
+        nonlocal pulls
+        if request.url.path.endswith("/pull"):
+            pulls += 1
+            asked.append(request.url.params.get("cursor"))
+            if pulls == 4 and fail_fourth:
+                return "500"
+        return None
+
+    fail_fourth = True
+    store, engine, transport, _ = mini_node(srv.url, tokens["ana"], attempts=1)
+    transport.plan = plan
+    applied = []
+    apply_pull = store.apply_pull
+
+    def recording(changes, cursor, **kw):
+        applied.append(cursor)
+        return apply_pull(changes, cursor, **kw)
+
+    store.apply_pull = recording
+    engine.page_limit = 3
+    report = engine.run_once()
+    assert not report.ok
+    assert applied and applied == asked[1:len(applied) + 1]  # each page asked from the one before
+    assert store.get_cursor() == applied[-1] and len(applied) <= 3
+    stop_at = store.get_cursor()
+    asked.clear()
+    applied.clear()
+    fail_fourth = False
+    assert engine.run_once().ok
+    assert asked[0] == stop_at and asked[1:] == applied[:-1]
+    assert len(asked) == len(applied) > 3 and len(set(asked)) == len(asked)
+    assert len(store.cases()) == 6
