@@ -156,3 +156,32 @@ def test_sync_state_and_identity(store: Store, clock) -> None:
     assert not st.online and st.last_error == "timeout" and st.server_url == "http://x" and st.last_sync_at == T0
     store.set_identity(DANA)
     assert store.identity() == DANA
+
+
+def test_the_cursor_follows_committed_pulls_only(tmp_path, clock, monkeypatch) -> None:
+    """``get_cursor`` reads the database once, then returns what the last committed
+    pull stored: a pull that fails leaves the previous cursor, and another store
+    opened on the same file later reads the same one."""
+    import pytest
+
+    path = tmp_path / "c" / "store.db"
+    s = Store.open(path, clock)
+    try:
+        assert s.get_cursor() is None
+        s.apply_pull(simple_dataset(1), "c1")
+        assert s.get_cursor() == "c1"
+        with monkeypatch.context() as m:  # the page's transaction fails before its commit
+            m.setattr(s, "_settle_and_rebase", lambda *a: (_ for _ in ()).throw(RuntimeError("disk I/O error")))
+            with pytest.raises(RuntimeError):
+                s.apply_pull(R.Dataset(events=(event("E-x", "CR-0000", body="lost"),)), "c2")
+        assert s.get_cursor() == "c1"
+        assert "E-x" not in {e.id for e in s.case_detail("CR-0000").timeline}
+        s.apply_pull(R.Dataset(events=(event("E-y", "CR-0000", body="ok"),)), "c3")
+        assert s.get_cursor() == "c3"
+    finally:
+        s.close()
+    again = Store.open(path, clock)
+    try:
+        assert again.get_cursor() == "c3"
+    finally:
+        again.close()

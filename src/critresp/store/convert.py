@@ -190,18 +190,23 @@ def actor_json(a: Actor) -> str:
 
 
 _DIGITS = re.compile(r"\D+")
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+# the kinds as plain strings (an enum member's ``.value`` is a descriptor call; a
+# first sync normalises the identifiers of ~180,000 parties at 100k cases)
+_PHONE, _ADDRESS, _DEVICE, _PAYMENT = (k.value for k in (LinkKind.PHONE, LinkKind.ADDRESS, LinkKind.DEVICE, LinkKind.PAYMENT))
 
 
 def norm_phone(v: str) -> str:
     d = _DIGITS.sub("", v or "")
-    if len(d) == 11 and d.startswith("1"):
+    if len(d) == 11 and d[0] == "1":
         d = d[1:]
     return d
 
 
 def norm_address(v: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", (v or "").casefold()).split())
+    """Casefolded words separated by single spaces (punctuation and runs of spaces
+    do not make two addresses differ)."""
+    return " ".join(_WORD.findall((v or "").casefold()))
 
 
 def norm_token(v: str) -> str:
@@ -211,16 +216,16 @@ def norm_token(v: str) -> str:
 def party_identifier_pairs(p: PartyRecord) -> list[tuple[str, str]]:
     """The party's normalised (kind, value) identifiers, sorted, without repeats."""
     out: set[tuple[str, str]] = set()
-    if (ph := norm_phone(p.phone)) and len(ph) >= 7:
-        out.add((LinkKind.PHONE.value, ph))
+    if len(ph := norm_phone(p.phone)) >= 7:
+        out.add((_PHONE, ph))
     if ad := norm_address(p.address):
-        out.add((LinkKind.ADDRESS.value, ad))
+        out.add((_ADDRESS, ad))
     for d in p.devices:
         if t := norm_token(d):
-            out.add((LinkKind.DEVICE.value, t))
+            out.add((_DEVICE, t))
     for f in p.payment_fingerprints:
         if t := norm_token(f):
-            out.add((LinkKind.PAYMENT.value, t))
+            out.add((_PAYMENT, t))
     return sorted(out)
 
 

@@ -171,6 +171,12 @@ class Store:
         # search_stale may have rows (a catch-up in progress): only then does a pull's
         # last page run refresh_search (a write transaction of its own)
         self._search_stale = False
+        # the sync cursor as last committed by apply_pull (the only writer; one store
+        # per file: the console holds its lock), read from the database only once
+        self._cursor: str | None = None
+        self._cursor_known = False
+        # a first sync's bulk indexes are already dropped (until refresh_search)
+        self._bulk_indexes_dropped = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -918,8 +924,11 @@ class Store:
 
     @_guard
     def get_cursor(self) -> str | None:
-        with read_tx(self._engine) as conn:
-            return conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
+        if not self._cursor_known:  # then kept by apply_pull (2 ms a read, asked once per page)
+            with read_tx(self._engine) as conn:
+                self._cursor = conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
+            self._cursor_known = True
+        return self._cursor
 
     @_guard
     def apply_pull(self, changes: Dataset, cursor: str, *, reset: bool = False, more: bool = False) -> PullApplied:
@@ -943,7 +952,8 @@ class Store:
             t0 = [c.id for c in changes.cases if c.tier == Tier.T0 and c.status is not CaseStatus.RESOLVED]
             known: set[str] = set()  # cases stored before this page (a T0 among them is not new)
             no_docs = conn.exec_driver_sql("SELECT 1 FROM case_doc LIMIT 1").first() is None
-            if no_docs and more:
+            drop_indexes = no_docs and more and not self._bulk_indexes_dropped
+            if drop_indexes:
                 _drop_bulk_indexes(conn)  # a first sync: rebuilt after its last page (refresh_search)
             # the last page of a catch-up joins the pending documents: all are built together below
             affected, state_affected = self._upsert_dataset(
@@ -951,6 +961,9 @@ class Store:
             )
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
+        self._cursor, self._cursor_known = cursor, True  # committed
+        if drop_indexes:
+            self._bulk_indexes_dropped = True
         if not more and self._search_stale:  # otherwise nothing is pending: no extra write transaction
             self.refresh_search()
         records = sum(
@@ -971,6 +984,7 @@ class Store:
                 "SELECT 1 FROM search_stale WHERE id = ?", (ALL_MISSING_DOCS,)).first() is not None
         if first_build:  # after a first sync: its indexes, then every case without a document
             self._ensure_indexes()
+            self._bulk_indexes_dropped = False
             done = self._build_missing_docs(batch * 5)
         while True:
             with write_tx(self._engine) as conn:
