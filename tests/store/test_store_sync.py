@@ -185,3 +185,29 @@ def test_the_cursor_follows_committed_pulls_only(tmp_path, clock, monkeypatch) -
         assert again.get_cursor() == "c3"
     finally:
         again.close()
+
+
+def test_a_pull_is_refused_unwritten_when_another_store_moved_the_cursor(tmp_path, clock) -> None:
+    """Two stores on one file (the console and ``critresp sync``): a page applied
+    through the one whose cursor is behind is refused (CursorMoved), nothing of it
+    is written, and that store then reports the cursor the other one left."""
+    import pytest
+
+    from critresp.store.api import CursorMoved
+
+    path = tmp_path / "two" / "store.db"
+    s1, s2 = Store.open(path, clock), Store.open(path, clock)
+    try:
+        s1.apply_pull(simple_dataset(1), "c1")
+        assert s2.get_cursor() == "c1"
+        s2.apply_pull(R.Dataset(events=(event("E-2", "CR-0000", body="from the other"),)), "c2")
+        with pytest.raises(CursorMoved):
+            s1.apply_pull(R.Dataset(events=(event("E-1", "CR-0000", body="stale page"),)), "c1b")
+        assert s1.get_cursor() == "c2"
+        assert {e.id for e in s1.case_detail("CR-0000").timeline} >= {"E-2"}
+        assert "E-1" not in {e.id for e in s1.case_detail("CR-0000").timeline}
+        s1.apply_pull(R.Dataset(events=(event("E-3", "CR-0000", body="next"),)), "c3")  # from the new cursor: fine
+        assert s1.get_cursor() == "c3"
+    finally:
+        s1.close()
+        s2.close()

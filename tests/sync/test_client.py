@@ -302,6 +302,8 @@ def test_pulled_events_are_validated_dicts_with_the_record_limits():
     {"body": "x" * 20001},
     {"id": "E" * 65},
     {"at": "yesterday"},
+    {"at": "0001-01-01T00:00:00+05:00"},  # before year 1 in UTC
+    {"at": "9999-12-31T23:00:00-05:00"},  # after year 9999 in UTC
     {"internal": "maybe"},
     {"data": ["not", "an", "object"]},
     {"case_id": None},

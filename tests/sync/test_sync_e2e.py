@@ -352,3 +352,38 @@ def test_a_recreated_server_database_replaces_stale_local_state(tmp_path):
     finally:
         srv2.stop()
         store.close()
+
+
+def test_a_pull_follows_the_cursor_another_process_moved(world):
+    """Two processes on one store (the console and ``critresp sync``): when the other
+    one applies pages while this one pulls, this one's next page is refused unwritten
+    (CursorMoved) and it carries on from the cursor the other left, instead of
+    writing its older cursor over it."""
+    a = world["node"]("same", ANA)
+    b = world["node"]("same", ANA)  # a second Store on the same file
+    a.engine.page_limit = 4
+    asked = []
+    real = a.store.apply_pull
+
+    def racing(changes, cursor, **kw):
+        asked.append(cursor)
+        if len(asked) == 2:
+            assert b.engine.run_once().ok  # the other process catches the store up meanwhile
+        return real(changes, cursor, **kw)
+
+    a.store.apply_pull = racing
+    assert a.engine.run_once().ok
+    final = b.store.get_cursor()
+    # its first page, the refused one, then one (empty) page from where the other
+    # left it: no page pulled or written twice, no older cursor written
+    assert len(asked) == 3 and asked[2] == final, asked
+    assert a.store.get_cursor() == final
+    from critresp.domain.clock import SystemClock
+    from critresp.store.views import QueueQuery
+
+    reopened = store_mod.Store.open(a.store.path, SystemClock())
+    try:
+        assert reopened.get_cursor() == final
+        assert len(reopened.queue_page(QueueQuery(include_resolved=True), limit=100).rows) == N_CASES
+    finally:
+        reopened.close()

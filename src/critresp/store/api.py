@@ -45,6 +45,13 @@ class PullApplied:
     records: int
 
 
+class CursorMoved(Exception):
+    """``apply_pull`` refused a page: the stored sync cursor is no longer the one this
+    store last read or wrote (another process on the same store, e.g. ``critresp
+    sync``, applied pages meanwhile). Nothing was written: read the cursor again
+    (``get_cursor``) and pull from there."""
+
+
 class OutboxItem(Protocol):
     seq: int  # local, strictly increasing per store (the push order)
     mutation_id: UUID
@@ -128,6 +135,8 @@ class StoreAPI(Protocol):
         store the new cursor, rebase cases that have pending mutations.
         Returns ids of cases that are new T0s (for the bell) and changed ids.
         ``changes`` is a ``PulledDataset`` (events as validated dicts) from the client.
+        Raises ``CursorMoved`` (writing nothing) when the stored cursor is not the
+        one this store last knew.
         ``more``: more pages follow at once (search documents are rebuilt after the last)."""
 
     def set_sync_state(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,7 +53,7 @@ from ..domain.taxonomy import (
 from . import convert as cv
 from . import queue as qsql
 from . import quick
-from .api import PullApplied, PushResult
+from .api import CursorMoved, PullApplied, PushResult
 from .db import StoreError, open_engine, read_tx, write_tx
 from .migrations import CASE_DOC_TEXT, migrate
 from .models import (
@@ -171,10 +172,12 @@ class Store:
         # search_stale may have rows (a catch-up in progress): only then does a pull's
         # last page run refresh_search (a write transaction of its own)
         self._search_stale = False
-        # the sync cursor as last committed by apply_pull (the only writer; one store
-        # per file: the console holds its lock), read from the database only once
+        # the sync cursor as this store last read or committed it: read from the
+        # database once. Another process may move it (``critresp sync`` on the same
+        # file): apply_pull checks it inside its transaction (CursorMoved).
         self._cursor: str | None = None
         self._cursor_known = False
+        self._cursor_lock = threading.Lock()
         # a first sync's bulk indexes are already dropped (until refresh_search)
         self._bulk_indexes_dropped = False
 
@@ -926,8 +929,10 @@ class Store:
     def get_cursor(self) -> str | None:
         if not self._cursor_known:  # then kept by apply_pull (2 ms a read, asked once per page)
             with read_tx(self._engine) as conn:
-                self._cursor = conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
-            self._cursor_known = True
+                value = conn.execute(select(SS.c.cursor).where(SS.c.id == 1)).scalar()
+            with self._cursor_lock:
+                if not self._cursor_known:  # (a pull committed meanwhile: its cursor is newer)
+                    self._cursor, self._cursor_known = value, True
         return self._cursor
 
     @_guard
@@ -945,6 +950,11 @@ class Store:
         The page is committed without a disk sync: a power cut can only lose whole
         pages together with their cursor, and they are pulled again."""
         with write_tx(self._engine, durable=False) as conn:
+            stored = conn.exec_driver_sql("SELECT cursor FROM sync_state WHERE id = 1").scalar()
+            if self._cursor_known and stored != self._cursor:
+                with self._cursor_lock:
+                    self._cursor = stored
+                raise CursorMoved("the sync cursor was moved by another process; pull again from it")
             if reset:
                 for table in ("associate", "party", "orders", "cases", "case_party", "timeline", "enforcement", "macro"):
                     conn.exec_driver_sql(f"UPDATE {table} SET version = 0")  # noqa: S608 - fixed names
@@ -961,7 +971,8 @@ class Store:
             )
             self._settle_and_rebase(conn, changes, state_affected)
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
-        self._cursor, self._cursor_known = cursor, True  # committed
+        with self._cursor_lock:
+            self._cursor, self._cursor_known = cursor, True  # committed
         if drop_indexes:
             self._bulk_indexes_dropped = True
         if not more and self._search_stale:  # otherwise nothing is pending: no extra write transaction

@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..domain.clock import Clock
-from ..store.api import PushResult
+from ..store.api import CursorMoved, PushResult
 from .api import SyncReport
 from .client import MAX_PULL_WAIT, MAX_PUSH_BATCH, ApiClient
 from .errors import AuthError, ForbiddenError, OfflineError, RequestError, SyncError
@@ -338,7 +338,16 @@ class SyncEngine:
                         cursor = stored
                         continue
                     more = bool(page.has_more)  # search documents are rebuilt after the last page
-                    applied = self.store.apply_pull(page.changes, page.cursor, reset=resetting, more=more)
+                    try:
+                        applied = self.store.apply_pull(page.changes, page.cursor, reset=resetting, more=more)
+                    except CursorMoved:
+                        # another process on this store applied pages meanwhile: nothing was
+                        # written; pull again from the cursor it left
+                        log.info("the stored sync cursor moved under this pull; pulling from it")
+                        _drop(ahead)
+                        cursor = self.store.get_cursor()
+                        resetting = False  # redone if that cursor is from before a reset too
+                        continue
                     cursor = page.cursor
                 acc.add_pull(applied, initial=initial or resetting)
                 resetting = False
