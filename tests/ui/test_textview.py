@@ -128,3 +128,27 @@ async def test_an_empty_view_and_one_never_sized() -> None:
     unmounted = TextView(Text("x"))
     unmounted.update(Text("y"))  # not mounted: kept, wrapped when first sized
     assert unmounted.content.plain == "y" and unmounted.shown_lines == []
+
+
+async def test_an_indented_line_wraps_under_its_indent_and_copies_as_given() -> None:
+    body = "    " + " ".join(f"word{i:02d}" for i in range(20))
+    app = ViewApp(Text.assemble(("2026-11-24 13:22 note", "bold"), "\n", body, "\nnext"))
+    async with app.run_test(size=(30, 12)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        shown = view.shown_lines
+        wrapped = shown[1:-1]
+        assert len(wrapped) > 2 and shown[-1] == "next"
+        assert all(line.startswith("    w") for line in wrapped)  # a hanging indent, not column 0
+        assert all(len(line) <= view.scrollable_content_region.width for line in shown)
+        assert "".join(line.strip() + " " for line in wrapped).strip() == body.strip()
+        # copying from the second wrapped row's first word to the end gives the text as
+        # given (selection offsets are (column, line) in the source text)
+        start = body.index(wrapped[1].strip())
+        got = view.get_selection(Selection.from_offsets(Offset(start, 1), Offset(4, 2)))
+        assert got is not None
+        assert got[0] == body[start:] + "\nnext"
+        # and the offsets drawn on that row point into the source line
+        strips = view.render_lines(view.region.reset_offset)
+        offsets = [seg.style.meta["offset"] for seg in strips[2]._segments if seg.style and seg.style.meta]
+        assert offsets[0] == (start - 4, 1)

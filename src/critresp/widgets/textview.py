@@ -80,14 +80,25 @@ class TextView(ScrollView, can_focus=True):
         if source and not source[-1].plain and self._text.plain.endswith("\n"):
             source.pop()  # the trailing newline ends the last line; it does not open another
         for y, src in enumerate(source):
-            plain, pos = src.plain, 0
-            for piece in src.wrap(console, width, overflow="fold") or [Text()]:
-                start = plain.find(piece.plain, pos) if piece.plain else pos
+            plain = src.plain
+            # an indented line (an event's body) wraps under its own indent
+            indent = len(plain) - len(plain.lstrip(" "))
+            if not 0 < indent <= width // 3 or indent == len(plain):
+                indent = 0
+            body = src[indent:] if indent else src
+            text_, pos = body.plain, 0
+            pad = " " * indent
+            for piece in body.wrap(console, width - indent, overflow="fold") or [Text()]:
+                start = text_.find(piece.plain, pos) if piece.plain else pos
                 if start < 0:  # (a tab expanded by the wrap) keep counting from here
                     start = pos
+                if indent:
+                    # the indent's columns point at the source columns just before
+                    # the piece (the real indent, for the first piece)
+                    piece = Text(pad, style=src.get_style_at_offset(console, 0) if plain else "") + piece
                 lines.append(piece)
                 origins.append((y, start))
-                pos = start + len(piece.plain)
+                pos = start + len(piece.plain) - indent
         self._lines, self._origins = lines, origins
         self._wrap_width = width
         self.virtual_size = Size(width, len(lines))
