@@ -159,9 +159,9 @@ def test_sync_state_and_identity(store: Store, clock) -> None:
 
 
 def test_the_cursor_follows_committed_pulls_only(tmp_path, clock, monkeypatch) -> None:
-    """``get_cursor`` reads the database once, then returns what the last committed
-    pull stored: a pull that fails leaves the previous cursor, and another store
-    opened on the same file later reads the same one."""
+    """``get_cursor`` returns what the last committed pull stored: a pull that fails
+    leaves the previous cursor, and another store opened on the same file later
+    reads the same one."""
     import pytest
 
     path = tmp_path / "c" / "store.db"
@@ -188,9 +188,9 @@ def test_the_cursor_follows_committed_pulls_only(tmp_path, clock, monkeypatch) -
 
 
 def test_a_pull_is_refused_unwritten_when_another_store_moved_the_cursor(tmp_path, clock) -> None:
-    """Two stores on one file (the console and ``critresp sync``): a page applied
-    through the one whose cursor is behind is refused (CursorMoved), nothing of it
-    is written, and that store then reports the cursor the other one left."""
+    """Two stores on one file (the console and ``critresp sync``): a page that follows
+    a cursor the other one has since moved is refused (CursorMoved), nothing of it
+    is written, and the store then reports the cursor the other one left."""
     import pytest
 
     from critresp.store.api import CursorMoved
@@ -200,13 +200,13 @@ def test_a_pull_is_refused_unwritten_when_another_store_moved_the_cursor(tmp_pat
     try:
         s1.apply_pull(simple_dataset(1), "c1")
         assert s2.get_cursor() == "c1"
-        s2.apply_pull(R.Dataset(events=(event("E-2", "CR-0000", body="from the other"),)), "c2")
-        with pytest.raises(CursorMoved):
-            s1.apply_pull(R.Dataset(events=(event("E-1", "CR-0000", body="stale page"),)), "c1b")
+        s2.apply_pull(R.Dataset(events=(event("E-2", "CR-0000", body="from the other"),)), "c2", expected_cursor="c1")
+        with pytest.raises(CursorMoved):  # s1 pulled its page from c1 too
+            s1.apply_pull(R.Dataset(events=(event("E-1", "CR-0000", body="stale page"),)), "c1b", expected_cursor="c1")
         assert s1.get_cursor() == "c2"
         assert {e.id for e in s1.case_detail("CR-0000").timeline} >= {"E-2"}
         assert "E-1" not in {e.id for e in s1.case_detail("CR-0000").timeline}
-        s1.apply_pull(R.Dataset(events=(event("E-3", "CR-0000", body="next"),)), "c3")  # from the new cursor: fine
+        s1.apply_pull(R.Dataset(events=(event("E-3", "CR-0000", body="next"),)), "c3", expected_cursor="c2")  # fine
         assert s1.get_cursor() == "c3"
     finally:
         s1.close()

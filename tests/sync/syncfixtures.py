@@ -12,6 +12,8 @@ import httpx
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+from critresp.store.api import ANY_CURSOR
+
 
 class MemoryKeyring(KeyringBackend):
     """An in-memory keyring backend (never touches the OS)."""
@@ -180,10 +182,12 @@ class MiniStore:
     def get_cursor(self):
         return self.cursor
 
-    def apply_pull(self, changes, cursor, *, reset=False, more=False):
-        from critresp.store.api import PullApplied
+    def apply_pull(self, changes, cursor, *, reset=False, more=False, expected_cursor=ANY_CURSOR):
+        from critresp.store.api import CursorMoved, PullApplied
 
         with self.lock:
+            if expected_cursor is not ANY_CURSOR and expected_cursor != self.cursor:
+                raise CursorMoved("moved")
             n = 0
             changed = []
             for name in ("associates", "parties", "orders", "cases", "case_parties", "events", "enforcements", "macros"):

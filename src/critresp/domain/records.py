@@ -187,10 +187,11 @@ class PulledEvent(TypedDict):
     ``EventRecord``, validated by pydantic into a plain dict instead of a frozen
     model. A first sync receives a million of them, and the store only turns them
     into rows: the dict costs less to validate (4.3 against 5.3 us per event,
-    measured in one run, docs/performance.md) and less to read back. ``at`` is converted to UTC as ``EventRecord``'s
-    is (no offset: UTC; a date whose UTC is out of range is refused). Absent
-    optional keys mean ``EventRecord``'s defaults. Being dicts, its events make a
-    ``PulledDataset`` unhashable, and ``model_dump`` leaves absent keys out."""
+    measured in one run, docs/performance.md) and less to read back. ``at`` is
+    converted to UTC as ``EventRecord``'s is (no offset: UTC; a date whose UTC is
+    out of range is refused). Absent optional keys mean ``EventRecord``'s
+    defaults. Being dicts, its events make a ``PulledDataset`` unhashable, and
+    ``model_dump`` leaves absent keys out."""
 
     id: Annotated[str, Field(max_length=64)]
     case_id: str

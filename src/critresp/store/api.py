@@ -46,10 +46,14 @@ class PullApplied:
 
 
 class CursorMoved(Exception):
-    """``apply_pull`` refused a page: the stored sync cursor is no longer the one this
-    store last read or wrote (another process on the same store, e.g. ``critresp
-    sync``, applied pages meanwhile). Nothing was written: read the cursor again
-    (``get_cursor``) and pull from there."""
+    """``apply_pull`` refused a page: the stored sync cursor is no longer the one the
+    page follows (another puller -- another thread, or another process on the same
+    store such as ``critresp sync`` -- applied pages meanwhile). Nothing was written:
+    read the cursor again (``get_cursor``) and pull from there."""
+
+
+# ``apply_pull(expected_cursor=ANY_CURSOR)``: apply whatever cursor is stored (imports, tests)
+ANY_CURSOR: object = object()
 
 
 class OutboxItem(Protocol):
@@ -130,13 +134,16 @@ class StoreAPI(Protocol):
 
     def get_cursor(self) -> str | None: ...
 
-    def apply_pull(self, changes: Dataset, cursor: str, *, reset: bool = False, more: bool = False) -> "PullApplied":
+    def apply_pull(
+        self, changes: Dataset, cursor: str, *, reset: bool = False, more: bool = False,
+        expected_cursor: str | None | object = ANY_CURSOR,
+    ) -> "PullApplied":
         """One transaction: upsert records (server version wins over base),
         store the new cursor, rebase cases that have pending mutations.
         Returns ids of cases that are new T0s (for the bell) and changed ids.
         ``changes`` is a ``PulledDataset`` (events as validated dicts) from the client.
-        Raises ``CursorMoved`` (writing nothing) when the stored cursor is not the
-        one this store last knew.
+        Raises ``CursorMoved`` (writing nothing) when ``expected_cursor`` is given
+        and the stored cursor is another one.
         ``more``: more pages follow at once (search documents are rebuilt after the last)."""
 
     def set_sync_state(

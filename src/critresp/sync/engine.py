@@ -331,19 +331,14 @@ class SyncEngine:
                     while len(ahead) < PREFETCH_PAGES:
                         ahead.append(pool.submit(self._fetch_after, ahead[-1], None))
                 with self._apply_lock:
-                    stored = self.store.get_cursor()
-                    if stored != cursor:
-                        # another thread applied newer pages meanwhile: drop ours, re-pull
-                        _drop(ahead)
-                        cursor = stored
-                        continue
                     more = bool(page.has_more)  # search documents are rebuilt after the last page
                     try:
-                        applied = self.store.apply_pull(page.changes, page.cursor, reset=resetting, more=more)
+                        applied = self.store.apply_pull(
+                            page.changes, page.cursor, reset=resetting, more=more, expected_cursor=cursor,
+                        )
                     except CursorMoved:
-                        # another process on this store applied pages meanwhile: nothing was
-                        # written; pull again from the cursor it left
-                        log.info("the stored sync cursor moved under this pull; pulling from it")
+                        # another puller (thread or process) applied newer pages meanwhile:
+                        # nothing was written; drop ours and pull from the cursor it left
                         _drop(ahead)
                         cursor = self.store.get_cursor()
                         resetting = False  # redone if that cursor is from before a reset too

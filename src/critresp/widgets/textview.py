@@ -95,7 +95,7 @@ class TextView(ScrollView, can_focus=True):
                 if indent:
                     # the indent's columns point at the source columns just before
                     # the piece (the real indent, for the first piece)
-                    piece = Text(pad, style=src.get_style_at_offset(console, 0) if plain else "") + piece
+                    piece = Text(pad, style=src.get_style_at_offset(console, 0)) + piece
                 lines.append(piece)
                 origins.append((y, start))
                 pos = start + len(piece.plain) - indent
