@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
+from textual.strip import Strip
 
 from critresp.widgets.queue_table import QueueTable
 from critresp.widgets.safe import countdown_text, safe, tier_text
@@ -22,6 +24,23 @@ def _general(cells: list[Text]) -> list[Text]:
     return out
 
 
+def _reference_line(cells: list[Text], widths: list[int], base: Style, post: Style | None, console: Console) -> Strip:
+    """What the row was before it was built directly: every cell through rich, padded,
+    then ``Segment.apply_style`` and ``Strip.simplify``."""
+    segments: list[Segment] = []
+    for cell, width in zip(cells, widths):
+        segments.append(Segment(" "))
+        text = cell.copy()
+        if "\n" in text.plain:
+            text = Text(" ").join(text.split("\n"))
+        text.end = ""
+        text.no_wrap = True
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments.extend(Text("\n").join([text]).render(console, end=""))
+        segments.append(Segment(" "))
+    return Strip(list(Segment.apply_style(segments, base, post))).simplify()
+
+
 def test_fast_path_renders_exactly_like_the_general_path() -> None:
     from datetime import datetime, timedelta, timezone
 
@@ -35,11 +54,15 @@ def test_fast_path_renders_exactly_like_the_general_path() -> None:
          Text("ü字宽字宽字宽", style="cyan")],
         [tier_text(2), Text(""), Text("exactly10!"), Text("a\nb")],
     ]
-    for base, post in ((Style(bgcolor="black"), None), (Style(), Style(bgcolor="blue", color="white"))):
+    rows.append([Text("same", style="bold"), Text("same", style="bold"), Text(""), Text("", style="on black")])
+    # (the table's base style is never null: it is the widget's own colours)
+    for base, post in ((Style(bgcolor="black"), None), (Style(), Style(bgcolor="blue", color="white")),
+                       (Style(bgcolor="black"), Style(bold=True))):
         for cells in rows:
             fast = table._line(cells, WIDTHS, base, post, console=console)
             slow = table._line(_general(cells), WIDTHS, base, post, console=console)
-            assert list(fast) == list(slow)
+            reference = _reference_line(cells, WIDTHS, base, post, console)
+            assert list(fast) == list(slow) == list(reference)
             assert fast.cell_length == sum(w + 2 for w in WIDTHS)
 
 

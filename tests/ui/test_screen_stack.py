@@ -168,3 +168,67 @@ async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_
         ]
         assert pending == []
         assert case._layout_required or case._message_queue.qsize()  # the screen has them
+
+
+async def _ticks_after_a_frame(make_app, frame_seconds: float) -> list[float]:
+    """Two frames asked for back to back, the first taking ``frame_seconds`` (on a
+    clock of the test's own): the waits the screen's frame timer asked for before the
+    second one."""
+    import asyncio
+
+    from critresp.screens.base import FrameTimer
+
+    now = [100.0]
+    waits: list[float] = []
+    ticked: list[asyncio.Event] = [asyncio.Event(), asyncio.Event()]
+
+    async def sleeper(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+
+        def frame() -> None:
+            timer.pause()  # as Screen._on_timer_update does
+            now[0] += frame_seconds
+            ticked[0 if not ticked[0].is_set() else 1].set()
+
+        timer = FrameTimer(screen, 1 / 60, callback=frame, pause=True, clock=lambda: now[0], sleeper=sleeper)
+        timer._start()
+        try:
+            timer.resume()
+            await ticked[0].wait()
+            timer.resume()
+            await ticked[1].wait()
+        finally:
+            timer.stop()
+    return waits
+
+
+async def test_a_frame_after_a_long_frame_starts_at_once(make_app) -> None:
+    # Textual's interval timer would make the second frame wait 17-33 ms after a
+    # frame longer than its interval ended
+    assert await _ticks_after_a_frame(make_app, 0.030) == []
+
+
+async def test_frames_are_still_paced_to_one_interval_apart(make_app) -> None:
+    waits = await _ticks_after_a_frame(make_app, 0.004)
+    assert len(waits) == 1 and abs(waits[0] - (1 / 60 - 0.004)) < 1e-9
+
+
+async def test_screens_use_the_paced_frame_timer(make_app) -> None:
+    from critresp.screens.base import FrameTimer
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        case = app.screen
+        assert isinstance(case, CaseScreen) and isinstance(case._update_timer, FrameTimer)
+        assert case._update_timer in case._timers  # stopped with the screen
+        # the timer Textual would have made is never made
+        assert case._Screen__update_timer is None  # type: ignore[attr-defined]

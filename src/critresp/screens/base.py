@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from asyncio import sleep
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.screen import Screen
+from textual import _time
+from textual.screen import UPDATE_PERIOD, Screen
+from textual.timer import EventTargetGone, Timer
 
 from ..widgets.safe import markup_escape, one_line
 
@@ -57,8 +60,62 @@ def _highlight(matcher: object, candidate: str) -> Text:
     return text
 
 
+class FrameTimer(Timer):
+    """The screen's frame timer: a frame starts as soon as one is asked for, but no
+    sooner than one interval after the previous frame started.
+
+    Textual's own interval timer (``skip=True``) is meant to do the same, but when a
+    frame takes longer than the interval (a queue or case frame here takes 15-35 ms
+    against 16.7 ms) its skip arithmetic jumps one tick too far: the next frame cannot
+    start before 17-33 ms after that frame *ended*, even if nothing has been drawn
+    since. A result arriving in that window -- the next keystroke's query, the focus
+    change after a search -- waited for it (docs/performance.md, session 6).
+
+    ``clock`` and ``sleeper`` are for tests; by default Textual's own.
+    """
+
+    def __init__(self, *args: Any, clock: Callable[[], float] | None = None,
+                 sleeper: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock or _time.get_time
+        self._sleeper = sleeper or sleep
+        self._last_start: float | None = None
+
+    def next_delay(self, now: float) -> float:
+        """Seconds to wait before a frame asked for at ``now`` may start."""
+        if self._last_start is None:
+            return 0.0
+        return max(0.0, self._last_start + self._interval - now)
+
+    async def _run(self) -> None:
+        while True:
+            await self._active.wait()
+            delay = self.next_delay(self._clock())
+            if delay > 0:
+                await self._sleeper(delay)
+                await self._active.wait()
+            self._last_start = start = self._clock()
+            try:
+                await self._tick(next_timer=start, count=0)
+            except EventTargetGone:
+                break
+
+
 class BaseScreen(Screen):
     COMMANDS = {ScreenActionsProvider}
+
+    @property
+    def _update_timer(self) -> Timer:
+        """Textual's screen-update timer, paced by ``FrameTimer`` (made like
+        ``set_interval`` makes Textual's own: started paused, stopped with the screen)."""
+        timer = self.__dict__.get("_frame_timer")
+        if timer is None:
+            timer = FrameTimer(self, UPDATE_PERIOD, name="screen_update",
+                               callback=self._on_timer_update, pause=True)
+            timer._start()
+            self._timers.add(timer)
+            self.__dict__["_frame_timer"] = timer
+        return timer
 
     @property
     def capp(self) -> "CritrespApp":

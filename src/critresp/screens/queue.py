@@ -75,7 +75,6 @@ class QueueScreen(BaseScreen):
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
         self._open_token = 0
-        self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -160,9 +159,6 @@ class QueueScreen(BaseScreen):
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.token != self._token:
             return  # superseded by a newer request
-        if self._focus_table_token == message.token:
-            self._focus_table_token = None
-            self.table.focus()
         if not self.loaded_once:
             self.call_after_refresh(self.capp.first_page_painted)
         self.loaded_once = True
@@ -467,12 +463,12 @@ class QueueScreen(BaseScreen):
         event.stop()
         if self._search_timer is not None:
             self._search_timer.stop()
-        if self._apply_search():
-            # move to the results when they are painted: one repaint, not a focus
-            # repaint first and the results after
-            self._focus_table_token = self._token
-        else:
-            self.table.focus()
+        # Focus moves to the results table now, while the query runs on its worker:
+        # the focus change's own repaints (the box, the table's cursor row, the
+        # screen's focus-within) are drawn while the UI thread would otherwise wait,
+        # and the results come in one frame after them.
+        self.table.focus()
+        self._apply_search()
 
     def _apply_search(self) -> bool:
         """Apply the search box; True when that started a new query."""

@@ -36,6 +36,7 @@ from textual.strip import Strip
 
 Column = tuple[str, str, "int | None"]  # key, label, width (None: takes the remaining width)
 
+_MISSING = object()
 MIN_FLEX_WIDTH = 20
 PAD = 1  # blank cells either side of every column
 
@@ -114,6 +115,8 @@ class QueueTable(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
         self._text_styles: dict[str, Style] = {}  # cell style strings, parsed once
+        # (base, post) -> {cell style: base + cell style + post}, as rich's apply_style combines them
+        self._finals: dict[tuple[Style, Style | None], dict[Style | None, Style | None]] = {}
         self._generation = 0  # bumped when styles change: old strips are never reused
         self._widths_for: tuple[int, tuple[int, ...]] = (-1, ())  # (table width, column widths)
 
@@ -266,22 +269,55 @@ class QueueTable(ScrollView, can_focus=True):
         self, cells: Sequence[Text], widths: Sequence[int], base: Style, post: Style | None,
         console: Console | None = None,
     ) -> Strip:
+        """One row as one ``Strip``: each cell padded or cut to its width, with ``PAD``
+        blank cells either side, ``base`` under every style and ``post`` over it.
+
+        The result equals rich's ``Segment.apply_style(segments, base, post)`` followed
+        by ``Strip.simplify()`` (tested against them); it is built directly, with the
+        combined styles kept per (base, post), because a filter or page keystroke
+        renders ~45 new rows and those two passes were most of the row's cost."""
         console = console or self.app.console
-        segments: list[Segment] = []
-        pad = Segment(" " * PAD)
+        finals = self._finals.get((base, post))
+        if finals is None:
+            if len(self._finals) >= 64:  # old themes / focus states
+                self._finals.clear()
+            finals = self._finals[(base, post)] = {}
         styles = self._text_styles
+        segments: list[Segment] = []
+        run: list[str] = []
+        run_style: Style | None = None
+
+        def put(text: str, style: Style | None) -> None:
+            nonlocal run_style
+            final = finals.get(style, _MISSING)
+            if final is _MISSING:
+                final = style
+                if base:
+                    final = base + final
+                if post:
+                    final = final + post if final else post
+                finals[style] = final
+            if run and (final is run_style or final == run_style):
+                run.append(text)
+                return
+            if run:
+                segments.append(Segment("".join(run), run_style))
+            run[:] = [text]
+            run_style = final  # type: ignore[assignment]
+
+        pad = " " * PAD
         for cell, width in zip(cells, widths):
-            segments.append(pad)
+            put(pad, None)
             plain = cell.plain
             if not cell.spans and "\n" not in plain and (length := cell_len(plain)) <= width:
-                # one style, fits: one segment (what the general path below produces, faster)
+                # one style, fits: one piece (what the general path below produces, faster)
                 style = cell.style
                 if isinstance(style, str):
                     resolved = styles.get(style)
                     if resolved is None:
                         resolved = styles[style] = console.get_style(style, default=Style.null())
                     style = resolved
-                segments.append(Segment(plain + " " * (width - length), style or None))
+                put(plain + " " * (width - length), style or None)
             else:
                 text = cell.copy()
                 if "\n" in plain:
@@ -290,9 +326,12 @@ class QueueTable(ScrollView, can_focus=True):
                 text.no_wrap = True
                 text.truncate(width, overflow="ellipsis", pad=True)
                 # join() turns the Text's own style into a span, as Text.__rich_console__ does
-                segments.extend(Text("\n").join([text]).render(console, end=""))
-            segments.append(pad)
-        return Strip(list(Segment.apply_style(segments, base, post))).simplify()
+                for segment in Text("\n").join([text]).render(console, end=""):
+                    put(segment.text, segment.style)
+            put(pad, None)
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        return Strip(segments)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
