@@ -170,17 +170,17 @@ async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_
         assert case._layout_required or case._message_queue.qsize()  # the screen has them
 
 
-async def _ticks_after_a_frame(make_app, frame_seconds: float) -> list[float]:
-    """Two frames asked for back to back, the first taking ``frame_seconds`` (on a
-    clock of the test's own): the waits the screen's frame timer asked for before the
-    second one."""
+async def _frame_waits(make_app, frame_seconds: float, frames: int) -> list[float]:
+    """``frames`` frames asked for back to back, each taking ``frame_seconds`` (on a
+    clock of the test's own): the waits the screen's frame timer asked for."""
     import asyncio
 
     from critresp.screens.base import FrameTimer
 
     now = [100.0]
     waits: list[float] = []
-    ticked: list[asyncio.Event] = [asyncio.Event(), asyncio.Event()]
+    ticked = [asyncio.Event() for _ in range(frames)]
+    done = [0]
 
     async def sleeper(seconds: float) -> None:
         waits.append(seconds)
@@ -194,29 +194,36 @@ async def _ticks_after_a_frame(make_app, frame_seconds: float) -> list[float]:
         def frame() -> None:
             timer.pause()  # as Screen._on_timer_update does
             now[0] += frame_seconds
-            ticked[0 if not ticked[0].is_set() else 1].set()
+            ticked[done[0]].set()
+            done[0] += 1
 
         timer = FrameTimer(screen, 1 / 60, callback=frame, pause=True, clock=lambda: now[0], sleeper=sleeper)
         timer._start()
         try:
-            timer.resume()
-            await ticked[0].wait()
-            timer.resume()
-            await ticked[1].wait()
+            for event in ticked:
+                timer.resume()
+                await event.wait()
         finally:
             timer.stop()
     return waits
 
 
 async def test_a_frame_after_a_long_frame_starts_at_once(make_app) -> None:
-    # Textual's interval timer would make the second frame wait 17-33 ms after a
-    # frame longer than its interval ended
-    assert await _ticks_after_a_frame(make_app, 0.030) == []
+    # Textual's interval timer made the second frame wait 17-33 ms after a frame
+    # longer than its interval ended
+    assert await _frame_waits(make_app, 0.030, 2) == []
 
 
-async def test_frames_are_still_paced_to_one_interval_apart(make_app) -> None:
-    waits = await _ticks_after_a_frame(make_app, 0.004)
-    assert len(waits) == 1 and abs(waits[0] - (1 / 60 - 0.004)) < 1e-9
+async def test_two_quick_frames_start_at_once_and_a_third_waits(make_app) -> None:
+    waits = await _frame_waits(make_app, 0.004, 3)
+    # tokens: 2 -> 1 (first), 1.24 -> 0.24 (second, 4 ms later), 0.48 at the third
+    assert len(waits) == 1 and abs(waits[0] - (1 - 0.48) / 60) < 1e-9
+
+
+async def test_frames_are_paced_to_sixty_a_second_on_average(make_app) -> None:
+    waits = await _frame_waits(make_app, 0.0, 12)
+    # all but the first two wait for their interval
+    assert abs(sum(waits) - 10 / 60) < 1e-9
 
 
 async def test_screens_use_the_paced_frame_timer(make_app) -> None:

@@ -11,12 +11,15 @@ from textual import events
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual import _time
+from textual.reactive import Reactive
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import EventTargetGone, Timer
 
 from ..widgets.safe import markup_escape, one_line
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from ..app import CritrespApp
 
 
@@ -61,31 +64,41 @@ def _highlight(matcher: object, candidate: str) -> Text:
 
 
 class FrameTimer(Timer):
-    """The screen's frame timer: a frame starts as soon as one is asked for, but no
-    sooner than one interval after the previous frame started.
+    """The screen's frame timer: at most one frame per interval on average (Textual's
+    60 a second), two at once, and a frame starts as soon as it is asked for while
+    that allows it (a token bucket of two frames, refilled one per interval).
 
-    Textual's own interval timer (``skip=True``) is meant to do the same, but when a
-    frame takes longer than the interval (a queue or case frame here takes 15-35 ms
-    against 16.7 ms) its skip arithmetic jumps one tick too far: the next frame cannot
-    start before 17-33 ms after that frame *ended*, even if nothing has been drawn
-    since. A result arriving in that window -- the next keystroke's query, the focus
-    change after a search -- waited for it (docs/performance.md, session 6).
+    Textual's own interval timer (``skip=True``) lets a frame start only on its
+    16.7 ms grid, and when a frame takes longer than the interval (a queue or case
+    frame here takes 15-35 ms) its skip arithmetic jumps one tick too far: the next
+    frame could not start before 17-33 ms after that frame *ended*, even with nothing
+    drawn since. A keystroke's result arriving in that window waited for it, and so
+    did a result arriving just after a small repaint (the search box losing focus).
+    (docs/performance.md, session 6.)
 
     ``clock`` and ``sleeper`` are for tests; by default Textual's own.
     """
+
+    BURST = 2
 
     def __init__(self, *args: Any, clock: Callable[[], float] | None = None,
                  sleeper: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clock = clock or _time.get_time
         self._sleeper = sleeper or sleep
-        self._last_start: float | None = None
+        self._tokens = float(self.BURST)
+        self._tokens_at: float | None = None
+
+    def _refill(self, now: float) -> float:
+        if self._tokens_at is not None:
+            self._tokens = min(float(self.BURST), self._tokens + (now - self._tokens_at) / self._interval)
+        self._tokens_at = now
+        return self._tokens
 
     def next_delay(self, now: float) -> float:
         """Seconds to wait before a frame asked for at ``now`` may start."""
-        if self._last_start is None:
-            return 0.0
-        return max(0.0, self._last_start + self._interval - now)
+        tokens = self._refill(now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) * self._interval
 
     async def _run(self) -> None:
         while True:
@@ -94,7 +107,8 @@ class FrameTimer(Timer):
             if delay > 0:
                 await self._sleeper(delay)
                 await self._active.wait()
-            self._last_start = start = self._clock()
+            start = self._clock()
+            self._tokens = max(0.0, self._refill(start) - 1.0)
             try:
                 await self._tick(next_timer=start, count=0)
             except EventTargetGone:
@@ -103,6 +117,12 @@ class FrameTimer(Timer):
 
 class BaseScreen(Screen):
     COMMANDS = {ScreenActionsProvider}
+
+    # Textual's ``Screen.focused`` repaints the whole screen when focus moves (a
+    # ~20 ms frame for the queue). What focus changes is restyled without it: the
+    # widgets' own Focus / Blur handlers and ``Screen._update_focus_styles`` (for
+    # ``:focus`` and ``:focus-within`` rules) refresh the widgets they change.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     @property
     def _update_timer(self) -> Timer:

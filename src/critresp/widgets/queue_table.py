@@ -9,7 +9,7 @@ rich's layout code. This widget is a ``ScrollView`` on the Line API instead:
 - ``set_rows`` stores the page's keys and a cell builder and refreshes; a row's
   cells are built when it is first shown;
 - ``render_line`` turns one visible row into a ``Strip``, cached per row by its
-  content version, width, cursor and stripe (and focus, for the cursor row), so moving the cursor or
+  content version, width, cursor and stripe (and the cursor style, for the cursor row), so moving the cursor or
   updating one countdown re-renders one or two rows, not the table;
 - the header line stays on top while rows scroll under it.
 
@@ -114,6 +114,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
+        self._previous_styles: dict[str, Style] | None = None  # until the next look-up
         self._text_styles: dict[str, Style] = {}  # cell style strings, parsed once
         # (base, post) -> {cell style: base + cell style + post}, as rich's apply_style combines them
         self._finals: dict[tuple[Style, Style | None], dict[Style | None, Style | None]] = {}
@@ -237,18 +238,26 @@ class QueueTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ rendering
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles = None
-        self._generation += 1
+        self._restyle()
 
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
-        self._styles = None
+        self._restyle()
         self._refresh_cursor_line()
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
-        self._styles = None
+        self._restyle()
         self._refresh_cursor_line()
+
+    def _restyle(self) -> None:
+        """The styles are looked up again at the next render. Rows already rendered
+        are kept unless the rows' own styles changed: focus changes the cursor row's
+        style only (which is in that row's cache key), and re-rendering every row on a
+        focus change was most of a ~20 ms frame."""
+        if self._styles is not None:
+            self._previous_styles = self._styles
+        self._styles = None
 
     def _refresh_cursor_line(self) -> None:
         if self._keys:
@@ -257,12 +266,16 @@ class QueueTable(ScrollView, can_focus=True):
     def _style_set(self) -> dict[str, Style]:
         if self._styles is None:
             base = self.rich_style
-            self._styles = {
+            self._styles = styles = {
                 "base": base,
                 "header": base + self.get_component_rich_style("queue-table--header"),
                 "even": base + self.get_component_rich_style("queue-table--even-row"),
                 "cursor": self.get_component_rich_style("queue-table--cursor"),
             }
+            previous = self._previous_styles
+            if previous is None or any(previous[k] != styles[k] for k in ("base", "header", "even")):
+                self._generation += 1  # (a theme change) no strip made before is used again
+            self._previous_styles = None
         return self._styles
 
     def _line(
@@ -352,8 +365,8 @@ class QueueTable(ScrollView, can_focus=True):
         cursor = index == self._cursor
         even = self.zebra_stripes and index % 2 == 1
         row_base = styles["even"] if even else styles["base"]
-        focus = cursor and self.has_focus  # only the cursor row looks different with focus
-        key = (self._keys[index], self._version[index], self._generation, widths, cursor, even, focus)
+        key = (self._keys[index], self._version[index], self._generation, widths, cursor, even,
+               styles["cursor"] if cursor else None)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._line(self._row(index), widths, row_base, styles["cursor"] if cursor else None)
