@@ -34,6 +34,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .lines import DirectLines
+
 Column = tuple[str, str, "int | None"]  # key, label, width (None: takes the remaining width)
 
 _MISSING = object()
@@ -41,7 +43,7 @@ MIN_FLEX_WIDTH = 20
 PAD = 1  # blank cells either side of every column
 
 
-class QueueTable(ScrollView, can_focus=True):
+class QueueTable(DirectLines, ScrollView, can_focus=True):
     """A row-cursor table over one page, asking for the next / previous page at its edges."""
 
     BINDINGS = [

@@ -22,8 +22,10 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
+from .lines import DirectLines
 
-class TextView(ScrollView, can_focus=True):
+
+class TextView(DirectLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TextView {
         height: 1fr;

@@ -1,0 +1,67 @@
+"""The queue table and the text views hand their lines to the compositor directly
+(``widgets.lines.DirectLines``): the lines equal what Textual's styles-cache pass
+makes of them, and with a box style set Textual's own pass is used."""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+
+from critresp.screens.case import CaseScreen
+from critresp.widgets.lines import DirectLines
+from critresp.widgets.queue_table import QueueTable
+from critresp.widgets.textview import TextView
+
+from .helpers import settle
+
+SIZE = (120, 40)
+
+
+def _textual_lines(widget: DirectLines, crop) -> list:  # type: ignore[no-untyped-def]
+    widget._styles_cache.clear()
+    return list(Widget.render_lines(widget, crop))  # type: ignore[arg-type]
+
+
+def _check(widget: DirectLines) -> int:
+    region = widget.size.region
+    crops = [region, region.crop_size((region.width, max(1, region.height // 2))),
+             region.shrink((0, 3, 0, 5))]  # a column span too
+    for crop in crops:
+        assert widget.render_lines(crop) == _textual_lines(widget, crop), (type(widget).__name__, crop)
+    return region.height
+
+
+async def test_direct_lines_equal_textual_styled_lines(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        assert not table._has_box_styles()
+        assert _check(table) > 10
+        await pilot.press("down", "down")  # the cursor row
+        await settle(pilot)
+        _check(table)
+        await pilot.press("enter")
+        await settle(pilot)
+        case = app.screen
+        assert isinstance(case, CaseScreen)
+        views = list(case.query(TextView))
+        assert len(views) >= 2
+        for view in views:
+            if view.size.height:
+                assert not view._has_box_styles()
+                assert _check(view) > 5
+
+
+async def test_a_box_style_takes_textual_own_path(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        table.styles.padding = (0, 2)
+        table.styles.border = ("round", "red")
+        await settle(pilot)
+        assert table._has_box_styles()
+        region = table.size.region
+        lines = table.render_lines(region)
+        assert lines == _textual_lines(table, region)
+        assert "╭" in lines[0].text  # the border is drawn
