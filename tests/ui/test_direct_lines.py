@@ -65,3 +65,23 @@ async def test_a_box_style_takes_textual_own_path(make_app) -> None:
         lines = table.render_lines(region)
         assert lines == _textual_lines(table, region)
         assert "╭" in lines[0].text  # the border is drawn
+
+
+async def test_an_opaque_screen_repeats_its_blank_line(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        for screen in (app.screen, app.screen_stack[0]):
+            region = screen.size.region
+            for crop in (region, region.shrink((2, 5, 3, 7))):
+                mine = screen.render_lines(crop)
+                screen._styles_cache.clear()
+                assert mine == list(Widget.render_lines(screen, crop))
+                assert len(mine) == crop.height
+        # after a theme change the line is rendered again
+        line = app.screen.render_lines(app.screen.size.region)[0]
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        assert app.screen.render_lines(app.screen.size.region)[0] != line

@@ -214,16 +214,17 @@ async def test_a_frame_after_a_long_frame_starts_at_once(make_app) -> None:
     assert await _frame_waits(make_app, 0.030, 2) == []
 
 
-async def test_two_quick_frames_start_at_once_and_a_third_waits(make_app) -> None:
-    waits = await _frame_waits(make_app, 0.004, 3)
-    # tokens: 2 -> 1 (first), 1.24 -> 0.24 (second, 4 ms later), 0.48 at the third
-    assert len(waits) == 1 and abs(waits[0] - (1 - 0.48) / 60) < 1e-9
+async def test_three_quick_frames_start_at_once_and_a_fourth_waits(make_app) -> None:
+    waits = await _frame_waits(make_app, 0.004, 4)
+    # tokens: 3 -> 2 (first), 2.24 -> 1.24 (second, 4 ms later), 1.48 -> 0.48 (third),
+    # 0.72 at the fourth
+    assert len(waits) == 1 and abs(waits[0] - (1 - 0.72) / 60) < 1e-9
 
 
 async def test_frames_are_paced_to_sixty_a_second_on_average(make_app) -> None:
     waits = await _frame_waits(make_app, 0.0, 12)
-    # all but the first two wait for their interval
-    assert abs(sum(waits) - 10 / 60) < 1e-9
+    # all but the first three wait for their interval
+    assert abs(sum(waits) - 9 / 60) < 1e-9
 
 
 async def test_screens_use_the_paced_frame_timer(make_app) -> None:

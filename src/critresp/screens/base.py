@@ -11,8 +11,10 @@ from textual import events
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual import _time
+from textual.geometry import Region
 from textual.reactive import Reactive
 from textual.screen import UPDATE_PERIOD, Screen
+from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
 
 from ..widgets.safe import markup_escape, one_line
@@ -65,8 +67,11 @@ def _highlight(matcher: object, candidate: str) -> Text:
 
 class FrameTimer(Timer):
     """The screen's frame timer: at most one frame per interval on average (Textual's
-    60 a second), two at once, and a frame starts as soon as it is asked for while
-    that allows it (a token bucket of two frames, refilled one per interval).
+    60 a second), three at once, and a frame starts as soon as it is asked for while
+    that allows it (a token bucket of three frames, refilled one per interval). A
+    keystroke makes up to three frames (its immediate feedback, its result, a
+    follow-up such as a focus change); typing at ten keys a second that is half the
+    cap.
 
     Textual's own interval timer (``skip=True``) lets a frame start only on its
     16.7 ms grid, and when a frame takes longer than the interval (a queue or case
@@ -79,7 +84,7 @@ class FrameTimer(Timer):
     ``clock`` and ``sleeper`` are for tests; by default Textual's own.
     """
 
-    BURST = 2
+    BURST = 3
 
     def __init__(self, *args: Any, clock: Callable[[], float] | None = None,
                  sleeper: Callable[[float], Awaitable[None]] | None = None, **kwargs: Any) -> None:
@@ -154,6 +159,23 @@ class BaseScreen(Screen):
         for widget in self.walk_children(with_self=False):
             if widget._layout_required or widget._repaint_required:
                 widget._check_refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The screen's own lines are its background, drawn under its widgets: with an
+        opaque background and no box styles every line is the same blank line. Textual
+        renders each one (~3 ms for a whole-screen frame, a case opened); here the
+        first is rendered by Textual and repeated (tests/ui/test_direct_lines.py)."""
+        styles = self.styles
+        background = styles.background
+        if background.a < 1 or any(styles.gutter) or styles.tint.a or crop.height < 2 or (
+                styles.has_rule("hatch") and styles.hatch != "none"):
+            return super().render_lines(crop)
+        key = (crop.x, crop.width, self.size, background, self.visual_style)
+        cached = self.__dict__.get("_blank_line")
+        if cached is None or cached[0] != key:
+            line = super().render_lines(Region(crop.x, crop.y, crop.width, 1))[0]
+            self.__dict__["_blank_line"] = cached = (key, line)
+        return [cached[1]] * crop.height
 
     def _compositor_refresh(self) -> None:
         """Textual treats the screen right under the top one as visible even when the
