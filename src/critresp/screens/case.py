@@ -441,8 +441,10 @@ class CaseScreen(BaseScreen):
         self.query_one("#case-notices", Static).update(t)
         # surface unread notices in the tab title
         unread = sum(1 for n in d.notices if not n.read)
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("notices").label = Text(f"Notices ({unread} new)" if unread else "Notices")
+        label = f"Notices ({unread} new)" if unread else "Notices"
+        tab = self.query_one(TabbedContent).get_tab("notices")
+        if tab.label_text != label:  # a new label re-lays out the tab bar (~2-4 ms a case opened)
+            tab.label = Text(label)
 
     def _render_history(self) -> None:
         h = self.history
