@@ -72,6 +72,20 @@ class CaseReady(Message):
         self.token = token
 
 
+class CasePrefetched(Message):
+    """The queue read the case under its cursor ahead of an Enter (``ok`` False: the read failed)."""
+
+    def __init__(
+        self, case_id: str, detail: "CaseDetail | None", history: "PartyHistory | None", epoch: int, ok: bool,
+    ) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail = detail
+        self.history = history
+        self.epoch = epoch
+        self.ok = ok
+
+
 class HistoryLoaded(Message):
     def __init__(self, case_id: str, history: "PartyHistory", token: int = 0) -> None:
         super().__init__()

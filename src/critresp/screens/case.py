@@ -127,17 +127,24 @@ class CaseScreen(BaseScreen):
         self._form_attempts: dict[Any, tuple[str, dict, Callable[[dict], None]]] = {}  # mutation_id -> form
         self._marking: set[int] = set()  # notice ids being marked read
         self._fresh = detail is not None  # shown with a detail read just now: no re-read on resume
+        self._revalidate = False  # shown with a read ahead: read again after its first frame
         self._case_token += 1  # answers to earlier reads are dropped
 
-    def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
+    def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None,
+                  revalidate: bool = False) -> None:
         """Point this screen at a case before it is pushed (the app keeps one case screen).
 
         Performance (docs/performance.md): composing and mounting a new case screen
         (panels, tabs, scroll views) on every open cost more than rendering it; the
         widgets are kept and their content replaced. Everything per-case is reset:
         reveals, kept form text, pending form attempts, the tab and scroll positions.
+
+        ``revalidate``: the detail was read ahead (the queue's read of the case under
+        its cursor): the case is read again once the screen is shown, and repainted
+        only if anything changed.
         """
         self._reset(case_id, detail, history)
+        self._revalidate = revalidate
         if not self.is_mounted:
             return  # compose / on_mount take it from here
         tabs = self.query_one(TabbedContent)
@@ -195,16 +202,25 @@ class CaseScreen(BaseScreen):
         # answer of the newest read is shown, never an older snapshot after a newer one
         self._case_token += 1
         self._load_case(self.case_id, self._case_token)
-        self._load_history(self.case_id, self._case_token)
 
     @work(thread=True, group="case", exclusive=True, exit_on_error=False)
     def _load_case(self, case_id: str, token: int = 0) -> None:
+        """The case, then its party history, in one worker (each answer posted as read)."""
+        store = self.capp.store
         try:
-            detail = self.capp.store.case_detail(case_id)
+            detail = store.case_detail(case_id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("case", str(exc)))
             return
         self.post_message(CaseLoaded(case_id, detail, token))
+        if detail is None:
+            return
+        try:
+            history = store.party_history(case_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("party history", str(exc)))
+            return
+        self.post_message(HistoryLoaded(case_id, history, token))
 
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def _load_history(self, case_id: str, token: int = 0) -> None:
@@ -221,8 +237,10 @@ class CaseScreen(BaseScreen):
         if message.detail is None:
             self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
             return
+        changed = message.detail != self.detail
         self.detail = message.detail
-        self._render_all()
+        if changed:  # (a re-read after a read ahead is mostly the same)
+            self._render_all()
         if self.query_one(TabbedContent).active == "notices":
             self._mark_notices_read()  # the associate is looking at them
 
@@ -232,10 +250,18 @@ class CaseScreen(BaseScreen):
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         if message.case_id == self.case_id and message.token == self._case_token:
+            changed = message.history != self.history
             self.history = message.history
-            self._render_history()
+            if changed:
+                self._render_history()
 
     def on_screen_resume(self) -> None:
+        if self._revalidate:
+            # shown with a read ahead: read it again once it is on screen (not during
+            # its first frame, which the read would slow down)
+            self._revalidate = self._fresh = False
+            self.call_after_refresh(self.reload)
+            return
         if self._fresh:
             self._fresh = False  # just shown with a detail read for this open
             return

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
-from ..messages import ActionApplied, CaseReady, QueueLoaded, WorkFailed
+from ..messages import ActionApplied, CasePrefetched, CaseReady, QueueLoaded, WorkFailed
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
 from ..widgets.queue_table import QueueTable
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
@@ -75,6 +75,11 @@ class QueueScreen(BaseScreen):
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
         self._open_token = 0
+        # the case under the cursor, read ahead of an Enter (see open_case)
+        self._prefetched: CasePrefetched | None = None
+        self._prefetch_busy = False  # one read ahead at a time
+        self._prefetch_wanted: str | None = None
+        self._data_epoch = 0  # bumped whenever the rows are re-read: earlier reads ahead are dropped
         self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
@@ -111,6 +116,7 @@ class QueueScreen(BaseScreen):
 
     def refresh_rows(self) -> None:
         """Re-read the page on screen (same window), diff-update, keep the cursor on its case."""
+        self._forget_prefetch()  # something changed (sync, an action, back from a case)
         self._token += 1
         side, cursor = self._window
         after = cursor if side == "after" else None
@@ -190,6 +196,8 @@ class QueueScreen(BaseScreen):
         else:
             self._set_rows(page, cursor_row=0, keep_case_id=message.keep_case_id)
         self._render_header()
+        if message.direction == "refresh" and (current := self.current_case_id()) is not None:
+            self._want_prefetch(current)  # the cursor stayed on its case: read it again
 
     def _row_cells(self, row: QueueRow, now) -> list[Text]:
         # The cells of a row depend only on the (frozen) row, except the countdown:
@@ -338,9 +346,64 @@ class QueueScreen(BaseScreen):
         self.open_case(event.row_key)
 
     def open_case(self, case_id: str) -> None:
-        """Read the case (and its party history) in a worker, then show the app's case screen with it: one paint."""
+        """Show the app's case screen with the case (and its party history): one paint.
+
+        Performance (docs/performance.md, session 6): the case under the cursor is read
+        ahead, one read at a time, while the cursor rests on it; Enter then shows that
+        read without waiting for one (~8-10 ms of a ~45 ms open). The case screen reads
+        the case again once it is shown and repaints only if anything changed, and
+        reads ahead are dropped whenever the queue's rows are re-read (a sync, an
+        action, coming back from a case), so what is shown is never older than the
+        last change the console knows of for more than that one read.
+        Otherwise the case is read in a worker and shown when it arrives."""
         self._open_token += 1
+        ahead = self._prefetched
+        if ahead is not None and ahead.case_id == case_id and ahead.detail is not None:
+            self._prefetched = None
+            screen = self.capp.case_screen()
+            screen.show_case(case_id, ahead.detail, ahead.history, revalidate=True)
+            self.app.push_screen(screen)
+            return
         self._read_case(case_id, self._open_token)
+
+    @on(QueueTable.CursorMoved)
+    def _cursor_moved(self, event: QueueTable.CursorMoved) -> None:
+        event.stop()
+        self._want_prefetch(event.row_key)
+
+    def _forget_prefetch(self) -> None:
+        self._data_epoch += 1
+        self._prefetched = None
+
+    def _want_prefetch(self, case_id: str) -> None:
+        self._prefetch_wanted = case_id
+        if self._prefetch_busy or self.app.screen is not self:
+            return  # the running read ahead asks again when it is done
+        if not getattr(self.capp.store, "is_open", True):
+            return  # the console's store is still opening (cold start): not for a read ahead
+        if self._prefetched is not None and self._prefetched.case_id == case_id:
+            return
+        self._prefetch_busy = True
+        self._prefetch_case(case_id, self._data_epoch)
+
+    @work(thread=True, group="prefetch-case", exit_on_error=False)
+    def _prefetch_case(self, case_id: str, epoch: int) -> None:
+        store = self.capp.store
+        try:
+            detail = store.case_detail(case_id)
+            history = store.party_history(case_id) if detail is not None else None
+        except Exception:  # noqa: BLE001 - a read ahead only; Enter reads (and reports) again
+            self.post_message(CasePrefetched(case_id, None, None, epoch, ok=False))
+            return
+        self.post_message(CasePrefetched(case_id, detail, history, epoch, ok=True))
+
+    def on_case_prefetched(self, message: CasePrefetched) -> None:
+        self._prefetch_busy = False
+        if message.ok and message.epoch == self._data_epoch:
+            self._prefetched = message
+        wanted = self._prefetch_wanted
+        if wanted is not None and (message.case_id != wanted or (message.ok and message.epoch != self._data_epoch)):
+            self._want_prefetch(wanted)  # the cursor moved on meanwhile, or the read is out of date
 
     @work(thread=True, group="open-case", exclusive=True, exit_on_error=False)
     def _read_case(self, case_id: str, token: int) -> None:

@@ -87,6 +87,13 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
             super().__init__()
             self.direction = direction  # "next" | "prev"
 
+    class CursorMoved(Message):
+        """The cursor is on another row (moved, or a new page shown)."""
+
+        def __init__(self, row_key: str) -> None:
+            super().__init__()
+            self.row_key = row_key
+
     class RowSelected(Message):
         """A click on the cursor row (or a double click). Enter is the screen's ``queue.open``."""
 
@@ -172,6 +179,8 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         self._generation += 1
         self._version = [0] * len(keys)
         self._cursor = max(0, min(cursor_row, len(keys) - 1)) if keys else 0
+        if keys:
+            self.post_message(self.CursorMoved(keys[self._cursor]))
         self._update_virtual_size()
         self.refresh()
         self._scroll_cursor_visible(center=False)
@@ -193,6 +202,7 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         self._cursor = row
         self.refresh_line(old + 1)
         self.refresh_line(row + 1)
+        self.post_message(self.CursorMoved(self._keys[row]))
         self._scroll_cursor_visible()
 
     # ------------------------------------------------------------------ geometry
