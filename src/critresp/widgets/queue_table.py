@@ -88,7 +88,7 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
             self.direction = direction  # "next" | "prev"
 
     class CursorMoved(Message):
-        """The cursor is on another row (moved, or a new page shown)."""
+        """The associate moved the cursor to another row (not posted for a new page)."""
 
         def __init__(self, row_key: str) -> None:
             super().__init__()
@@ -179,8 +179,6 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         self._generation += 1
         self._version = [0] * len(keys)
         self._cursor = max(0, min(cursor_row, len(keys) - 1)) if keys else 0
-        if keys:
-            self.post_message(self.CursorMoved(keys[self._cursor]))
         self._update_virtual_size()
         self.refresh()
         self._scroll_cursor_visible(center=False)
