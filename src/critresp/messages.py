@@ -84,6 +84,7 @@ class CasePrefetched(Message):
         self.history = history
         self.epoch = epoch
         self.ok = ok
+        self.read_at = 0.0  # (monotonic) when the queue took it
 
 
 class HistoryLoaded(Message):

@@ -27,11 +27,21 @@ def _spy_reads(queue: QueueScreen) -> list[str]:
     return reads
 
 
+def _spy_calls(obj, name: str, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
+    orig = getattr(obj, name)
+
+    def spied(*a, **k):  # type: ignore[no-untyped-def]
+        seen.append(name)
+        return orig(*a, **k)
+
+    setattr(obj, name, spied)
+
+
 def _timeline(case: CaseScreen) -> str:
     return case.query_one("#case-timeline", TextView).content.plain
 
 
-async def test_enter_on_a_rested_cursor_shows_the_case_read_ahead(make_app) -> None:
+async def test_enter_on_a_rested_cursor_shows_the_case_read_ahead(make_app, store) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -42,13 +52,21 @@ async def test_enter_on_a_rested_cursor_shows_the_case_read_ahead(make_app) -> N
         await settle(pilot)
         cid = queue.current_case_id()
         assert queue._prefetched is not None and queue._prefetched.case_id == cid
+        case = app.case_screen()
+        rereads: list[str] = []
+        renders: list[str] = []
+        _spy_calls(case, "_load_case", rereads)
+        _spy_calls(case, "_render_all", renders)
         await pilot.press("enter")
-        case = app.screen
         # shown in the key's own handler: no read at Enter
-        assert isinstance(case, CaseScreen) and case.case_id == cid and case.detail is not None
+        assert app.screen is case and case.case_id == cid and case.detail is not None
+        assert renders == ["_render_all"]
         await settle(pilot)
         assert reads == []
-        assert cid in _timeline(case) or case.detail.id == cid
+        # read again after its first frame; the same answer is not rendered again
+        assert rereads == ["_load_case"]
+        assert renders == ["_render_all"]
+        assert case.detail == store.case_detail(cid)
 
 
 async def test_a_case_changed_behind_the_console_s_back_is_shown_as_it_is_now(make_app, store, actor) -> None:
@@ -131,3 +149,59 @@ async def test_after_a_read_ahead_open_the_case_is_read_again_on_each_return(mak
         await settle(pilot)
         assert app.screen is case
         assert note in _timeline(case)
+
+
+async def test_an_action_sent_drops_the_read_ahead(make_app) -> None:
+    # claim, then Enter before the claim is written: the case is read at Enter, not
+    # shown as it was before the claim
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        row = next(r for r in queue.rows if r.assignee_id is None)
+        queue.table.move_cursor(row=queue.table.get_row_index(row.id))
+        await settle(pilot)
+        assert queue._prefetched is not None and queue._prefetched.case_id == row.id
+        reads = _spy_reads(queue)
+        queue._apply_in_worker = lambda mutation: None  # the claim's worker has not run yet
+        await pilot.press("c")
+        assert queue._prefetched is None
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reads == [row.id]
+
+
+async def test_a_read_ahead_older_than_the_row_or_too_old_is_not_shown(make_app, store, actor) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        await pilot.press("down")
+        await settle(pilot)
+        cid = queue.current_case_id()
+        ahead = queue._prefetched
+        assert ahead is not None and ahead.case_id == cid
+        reads = _spy_reads(queue)
+        # too old: read again at Enter
+        import time as _time
+
+        from critresp.screens import queue as queue_module
+
+        ahead.read_at = _time.monotonic() - queue_module.READ_AHEAD_MAX_AGE_S - 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reads == [cid]
+        await pilot.press("escape")
+        await settle(pilot)
+        # older than the row shown: the rows were re-read after a change the read ahead
+        # predates (as by paging away and back), so Enter reads again
+        ahead = queue._prefetched
+        assert ahead is not None and ahead.case_id == cid
+        from dataclasses import replace
+
+        ahead.detail = replace(ahead.detail, updated_at=ahead.detail.updated_at.replace(year=2000))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reads == [cid, cid]

@@ -18,6 +18,7 @@ from textual.widgets import Input
 
 from critresp.screens.case import CaseScreen
 from critresp.screens.queue import QueueScreen
+from critresp.screens.reply import ReplyScreen
 from critresp.widgets.queue_table import QueueTable
 from critresp.widgets.textview import TextView
 
@@ -75,13 +76,19 @@ class Terminal:
 
 def _whole(app) -> Terminal:  # type: ignore[no-untyped-def]
     """The screen rendered whole, every line rendered afresh: Textual keeps each
-    widget's rendered lines until a refresh marks them, and the queue table and text
-    views keep their own (keyed by what they show)."""
+    widget's rendered content and lines until a refresh marks them, and the queue
+    table, the text views and the screen keep their own (keyed by what they show)."""
     screen = app.screen
+    screen.__dict__.pop("_blank_line", None)
     for widget in screen.walk_children(with_self=True):
         widget._styles_cache.clear()
+        widget._dirty_regions.add(widget.size.region)  # its content rendered again
+        widget._rich_style_cache.clear()
         if isinstance(widget, (QueueTable, TextView)):
             widget._strips.clear()
+        if isinstance(widget, QueueTable):
+            widget._styles = widget._previous_styles = None
+            widget._finals.clear()
     grid = Terminal(*SIZE)
     for y, strip in enumerate(screen._compositor.render_strips()):
         grid.write(0, y, strip)
@@ -124,6 +131,11 @@ async def test_the_terminal_shows_the_whole_screen_after_every_key(make_app) -> 
         ("focus moved back", ["shift+tab"]),
         ("note form", ["n"]),
         ("note form closed", ["escape"]),
+        ("reply composer", ["r"]),
+        ("reply: focus moved", ["tab"]),
+        ("reply: focus moved again", ["tab"]),
+        ("reply: focus moved back", ["shift+tab"]),
+        ("reply closed", ["escape"]),
         ("back to the queue", ["escape"]),
         ("another case", ["down", "enter"]),
         ("back again", ["escape"]),
@@ -138,9 +150,10 @@ async def test_the_terminal_shows_the_whole_screen_after_every_key(make_app) -> 
                 box.cursor_blink = False  # a blinking cursor changes between frames by design
             await settle(pilot)
             await pilot.pause()
-            if app.screen is not app.screen_stack[0] and not isinstance(app.screen, (QueueScreen, CaseScreen)):
+            if app.screen is not app.screen_stack[0] and not isinstance(app.screen, (QueueScreen, CaseScreen,
+                                                                                      ReplyScreen)):
                 continue  # a modal over a screen: compared once it is closed
             seen_screens.add(type(app.screen).__name__)
             stale = _stale_lines(terminal, _whole(app))
             assert not stale, f"after {name!r} ({type(app.screen).__name__}, focus {app.focused!r}):\n" + "\n".join(stale[:5])
-        assert seen_screens == {"QueueScreen", "CaseScreen"}
+        assert seen_screens == {"QueueScreen", "CaseScreen", "ReplyScreen"}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from asyncio import sleep
 from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
 from rich.text import Text
-from textual import events
+from textual import _time, events
+from textual._time import sleep
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual import _time
 from textual.geometry import Region
 from textual.reactive import Reactive
 from textual.screen import UPDATE_PERIOD, Screen
@@ -81,7 +80,9 @@ class FrameTimer(Timer):
     did a result arriving just after a small repaint (the search box losing focus).
     (docs/performance.md, session 6.)
 
-    ``clock`` and ``sleeper`` are for tests; by default Textual's own.
+    ``clock`` and ``sleeper`` are for tests; by default Textual's own. It keeps
+    only what the screen uses of ``Timer``: ``pause``, ``resume`` and ``stop``
+    (``reset``, ``repeat`` and ``skip`` have no effect).
     """
 
     BURST = 3
@@ -168,9 +169,10 @@ class BaseScreen(Screen):
         styles = self.styles
         background = styles.background
         if background.a < 1 or any(styles.gutter) or styles.tint.a or crop.height < 2 or (
-                styles.has_rule("hatch") and styles.hatch != "none"):
+                styles.has_rule("hatch") and styles.hatch != "none") or any(
+                edge for edge, _color in styles.outline):
             return super().render_lines(crop)
-        key = (crop.x, crop.width, self.size, background, self.visual_style)
+        key = (crop.x, crop.width, self.size, background, self.visual_style, tuple(self.app.get_line_filters()))
         cached = self.__dict__.get("_blank_line")
         if cached is None or cached[0] != key:
             line = super().render_lines(Region(crop.x, crop.y, crop.width, 1))[0]

@@ -235,7 +235,11 @@ class CaseScreen(BaseScreen):
         if message.case_id != self.case_id or message.token != self._case_token:
             return
         if message.detail is None:
+            self.detail = self.history = None  # nothing of what was shown stays (nor the header's tick)
             self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
+            for view in self.query(TextView):
+                view.update("")
+            self.query_one("#case-notices", Static).update("")
             return
         changed = message.detail != self.detail
         self.detail = message.detail

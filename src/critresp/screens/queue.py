@@ -39,6 +39,8 @@ SEARCH_DEBOUNCE = 0.3
 # page and total go to the screen in one message (one repaint) unless the page alone
 # took longer than this: then the page is shown first and the total follows
 SLOW_PAGE_S = 0.03
+# a case read ahead is shown by Enter only this soon after it was read (else read again)
+READ_AHEAD_MAX_AGE_S = 30.0
 
 
 class QueueScreen(BaseScreen):
@@ -79,7 +81,8 @@ class QueueScreen(BaseScreen):
         self._prefetched: CasePrefetched | None = None
         self._prefetch_busy = False  # one read ahead at a time
         self._prefetch_wanted: str | None = None
-        self._data_epoch = 0  # bumped whenever the rows are re-read: earlier reads ahead are dropped
+        self._data_epoch = 0  # bumped when the page is re-read for a change: earlier reads ahead are dropped
+        self._read_ahead_token: int | None = None  # that re-read's token: read the cursor's case ahead after it
         self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
@@ -118,6 +121,7 @@ class QueueScreen(BaseScreen):
         """Re-read the page on screen (same window), diff-update, keep the cursor on its case."""
         self._forget_prefetch()  # something changed (sync, an action, back from a case)
         self._token += 1
+        self._read_ahead_token = self._token  # then read the cursor's case ahead again
         side, cursor = self._window
         after = cursor if side == "after" else None
         before = cursor if side == "before" else None
@@ -196,7 +200,8 @@ class QueueScreen(BaseScreen):
         else:
             self._set_rows(page, cursor_row=0, keep_case_id=message.keep_case_id)
         self._render_header()
-        if message.direction == "refresh" and (current := self.current_case_id()) is not None:
+        if message.token == self._read_ahead_token and (current := self.current_case_id()) is not None:
+            self._read_ahead_token = None
             self._want_prefetch(current)  # the cursor stayed on its case: read it again
 
     def _row_cells(self, row: QueueRow, now) -> list[Text]:
@@ -349,16 +354,21 @@ class QueueScreen(BaseScreen):
         """Show the app's case screen with the case (and its party history): one paint.
 
         Performance (docs/performance.md, session 6): the case under the cursor is read
-        ahead, one read at a time, while the cursor rests on it; Enter then shows that
-        read without waiting for one (~8-10 ms of a ~45 ms open). The case screen reads
-        the case again once it is shown and repaints only if anything changed, and
-        reads ahead are dropped whenever the queue's rows are re-read (a sync, an
-        action, coming back from a case), so what is shown is never older than the
-        last change the console knows of for more than that one read.
+        ahead, one read at a time, when the associate moves the cursor onto it; Enter
+        then shows that read without waiting for one (~8-10 ms of a ~45 ms open). It
+        is shown only if it is at most ``READ_AHEAD_MAX_AGE_S`` old and as new as the
+        queue row under the cursor (same ``updated_at``), and reads ahead are dropped
+        when an action is sent and whenever the page is re-read for a change (a sync,
+        an action, coming back from a case). The case screen reads the case again
+        after its first frame and repaints only what changed, so a change the console
+        did not hear of (another process on the store) is on screen one read later.
         Otherwise the case is read in a worker and shown when it arrives."""
         self._open_token += 1
         ahead = self._prefetched
-        if ahead is not None and ahead.case_id == case_id and ahead.detail is not None:
+        row = self.current_row()
+        if (ahead is not None and ahead.case_id == case_id and ahead.detail is not None
+                and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S
+                and row is not None and row.id == case_id and row.updated_at == ahead.detail.updated_at):
             self._prefetched = None
             screen = self.capp.case_screen()
             screen.show_case(case_id, ahead.detail, ahead.history, revalidate=True)
@@ -377,8 +387,10 @@ class QueueScreen(BaseScreen):
 
     def _want_prefetch(self, case_id: str) -> None:
         self._prefetch_wanted = case_id
-        if self._prefetch_busy or self.app.screen is not self:
+        if self._prefetch_busy:
             return  # the running read ahead asks again when it is done
+        if self.app.screen is not self:
+            return  # (on return the rows are re-read, and the cursor's case read ahead after them)
         if not getattr(self.capp.store, "is_open", True):
             return  # the console's store is still opening (cold start): not for a read ahead
         if self._prefetched is not None and self._prefetched.case_id == case_id:
@@ -400,6 +412,7 @@ class QueueScreen(BaseScreen):
     def on_case_prefetched(self, message: CasePrefetched) -> None:
         self._prefetch_busy = False
         if message.ok and message.epoch == self._data_epoch:
+            message.read_at = time.monotonic()
             self._prefetched = message
         wanted = self._prefetch_wanted
         if wanted is not None and (message.case_id != wanted or (message.ok and message.epoch != self._data_epoch)):
@@ -440,8 +453,12 @@ class QueueScreen(BaseScreen):
 
         self.apply(Claim(case_id=cid, created_at=self.capp.clock.now()))
 
-    @work(thread=True, group="apply", exit_on_error=False)
     def apply(self, mutation) -> None:
+        self._forget_prefetch()  # the case is about to change: Enter reads it afresh
+        self._apply_in_worker(mutation)
+
+    @work(thread=True, group="apply", exit_on_error=False)
+    def _apply_in_worker(self, mutation) -> None:
         apply_worker_body(self, mutation)
 
     def on_action_applied(self, message: ActionApplied) -> None:
@@ -532,9 +549,9 @@ class QueueScreen(BaseScreen):
             self._search_timer.stop()
         if self._apply_search():
             # move to the results when they are painted: one repaint, not a focus
-            # repaint first and the results after (measured in session 6 both ways:
-            # the same, since a focus change no longer repaints the whole screen; but
-            # handled before the results, the focus change holds them up)
+            # repaint first and the results after (session 6 measured moving it at the
+            # Enter instead: no faster, once a focus change no longer repaints the
+            # whole screen)
             self._focus_table_token = self._token
         else:
             self.table.focus()
