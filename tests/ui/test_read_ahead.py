@@ -205,3 +205,23 @@ async def test_a_read_ahead_older_than_the_row_or_too_old_is_not_shown(make_app,
         await pilot.press("enter")
         await settle(pilot)
         assert reads == [cid, cid]
+
+
+async def test_a_search_total_arriving_late_reads_nothing_ahead(make_app) -> None:
+    # a slow search shows its page first and sends the total after it as a "refresh"
+    # of the same page: that is not a re-read for a change, so nothing is read ahead
+    from critresp.messages import QueueLoaded
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen) and queue.page is not None
+        assert queue._prefetched is None  # a new page reads nothing ahead either
+        queue.post_message(QueueLoaded(queue.page, queue.query_state, "refresh", queue._token, 999, None))
+        await settle(pilot)
+        assert queue.total == 999
+        assert queue._prefetched is None and not queue._prefetch_busy
+        queue.refresh_rows()  # a re-read for a change does
+        await settle(pilot)
+        assert queue._prefetched is not None and queue._prefetched.case_id == queue.current_case_id()
