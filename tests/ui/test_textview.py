@@ -152,3 +152,52 @@ async def test_an_indented_line_wraps_under_its_indent_and_copies_as_given() -> 
         strips = view.render_lines(view.region.reset_offset)
         offsets = [seg.style.meta["offset"] for seg in strips[2]._segments if seg.style and seg.style.meta]
         assert offsets[0] == (start - 4, 1)
+
+
+class HangingApp(App[None]):
+    def __init__(self, content: Text) -> None:
+        super().__init__()
+        self.content = content
+
+    def compose(self) -> ComposeResult:
+        yield TextView(self.content, id="view", continuation_indent=4)
+
+
+async def test_a_line_not_indented_continues_under_a_hanging_indent_and_copies_as_given() -> None:
+    header = "2026-11-24 07:25 INTERNAL order Order O-0000287 placed at Pacific Fresh #0628 - Sacramento"
+    body = "    3 items, $38.24"
+    app = HangingApp(Text.assemble((header[:16], "dim"), header[16:], "\n", body, "\nshort"))
+    async with app.run_test(size=(34, 14)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        shown = view.shown_lines
+        width = view.scrollable_content_region.width
+        rows = shown[: shown.index(body)]
+        assert len(rows) >= 3 and rows[0].startswith("2026-11-24 07:25")
+        assert all(row.startswith("    ") and not row.startswith("     ") for row in rows[1:])  # 4 in
+        assert all(len(line) <= width for line in shown)
+        assert " ".join(row.strip() for row in rows) == header
+        assert shown[-2:] == [body, "short"]  # an indented line and a short one: unchanged
+        # copying from the second row's first word to the end of the next line gives the
+        # text as given, and the offsets drawn on that row point into the line as given
+        start = header.index(rows[1].strip())
+        got = view.get_selection(Selection.from_offsets(Offset(start, 0), Offset(len(body), 1)))
+        assert got is not None and got[0] == header[start:] + "\n" + body
+        strips = view.render_lines(view.region.reset_offset)
+        offsets = [seg.style.meta["offset"] for seg in strips[1]._segments if seg.style and seg.style.meta]
+        assert offsets[0] == (start - 4, 0)  # at column 0: the row's first character is at column 4
+        assert view.shown_lines[1][4:].startswith(header[start:start + 5])
+
+
+async def test_no_hanging_indent_unless_asked_or_on_a_narrow_view() -> None:
+    line = "word " * 20
+    app = ViewApp(Text(line.strip()))
+    async with app.run_test(size=(30, 12)) as pilot:
+        await pilot.pause()
+        shown = app.query_one(TextView).shown_lines
+        assert len(shown) > 2 and all(row.startswith("word") for row in shown)
+    app2 = HangingApp(Text(line.strip()))
+    async with app2.run_test(size=(11, 30)) as pilot:  # 4 > a third of the width: none
+        await pilot.pause()
+        shown = app2.query_one(TextView).shown_lines
+        assert len(shown) > 2 and all(row.startswith("word") for row in shown)

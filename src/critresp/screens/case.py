@@ -167,10 +167,10 @@ class CaseScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
         with Horizontal(id="case-body"):
-            yield TextView(id="case-side")  # parties, order, enforcement
+            yield TextView(id="case-side", continuation_indent=2)  # parties, order, enforcement
             with TabbedContent(id="case-tabs", initial="timeline"):
                 with TabPane("Timeline", id="timeline"):
-                    yield TextView(id="case-timeline")
+                    yield TextView(id="case-timeline", continuation_indent=4)
                 with TabPane("Party history & links", id="history"):
                     with VerticalScroll():
                         yield Static(Text("Loading…", style="dim"), id="case-history")

@@ -35,8 +35,12 @@ class TextView(DirectLines, ScrollView, can_focus=True):
     }
     """
 
-    def __init__(self, content: Text | str = "", *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, content: Text | str = "", *, continuation_indent: int = 0,
+                 id: str | None = None, classes: str | None = None) -> None:
+        """``continuation_indent``: a line that is not indented and wraps continues this
+        many columns in (an event's header line under its time, not at column 0)."""
         super().__init__(id=id, classes=classes)
+        self._continuation = max(0, continuation_indent)
         self._text = content if isinstance(content, Text) else Text(content)
         self._lines: list[Text] = []  # the wrapped lines
         # per wrapped line: (line of the text it comes from, offset of its first character
@@ -87,6 +91,9 @@ class TextView(DirectLines, ScrollView, can_focus=True):
             indent = len(plain) - len(plain.lstrip(" "))
             if not 0 < indent <= width // 3 or indent == len(plain):
                 indent = 0
+            if not indent and self._hangs(src, width):
+                self._wrap_hanging(console, y, src, width, lines, origins)
+                continue
             body = src[indent:] if indent else src
             text_, pos = body.plain, 0
             pad = " " * indent
@@ -104,6 +111,39 @@ class TextView(DirectLines, ScrollView, can_focus=True):
         self._lines, self._origins = lines, origins
         self._wrap_width = width
         self.virtual_size = Size(width, len(lines))
+
+    def _hangs(self, src: Text, width: int) -> bool:
+        cont = self._continuation
+        return 0 < cont <= width // 3 and src.cell_len > width
+
+    def _wrap_hanging(self, console, y: int, src: Text, width: int,  # type: ignore[no-untyped-def]
+                      lines: list[Text], origins: list[tuple[int, int]]) -> None:
+        """A line that is not indented, wrapped: its first row at the full width, the
+        rest ``continuation_indent`` columns in. As for an indented line, each row's
+        origin points into the line as given (the blank columns at the source
+        columns just before the row), so a selection copies the text as given."""
+        cont = self._continuation
+        plain = src.plain
+        pieces = src.wrap(console, width, overflow="fold")
+        first = pieces[0] if pieces else Text()
+        lines.append(first)
+        origins.append((y, 0))
+        if len(pieces) < 2:
+            return
+        after = len(first.plain)
+        rest_at = plain.find(pieces[1].plain, after) if pieces[1].plain else after
+        if rest_at < 0:  # (a tab expanded by the wrap)
+            rest_at = after
+        rest = src[rest_at:]
+        rest_plain, pos = rest.plain, 0
+        pad = Text(" " * cont)
+        for piece in rest.wrap(console, width - cont, overflow="fold") or [Text()]:
+            start = rest_plain.find(piece.plain, pos) if piece.plain else pos
+            if start < 0:
+                start = pos
+            lines.append(pad + piece)
+            origins.append((y, rest_at + start - cont))
+            pos = start + len(piece.plain)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
