@@ -7,6 +7,7 @@ view objects (``critresp.store.views``) that are safe to pass across threads.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
@@ -84,7 +85,7 @@ class CasePrefetched(Message):
         self.history = history
         self.epoch = epoch
         self.ok = ok
-        self.read_at = 0.0  # (monotonic) when the queue took it
+        self.read_at = time.monotonic()  # made right after the read
 
 
 class HistoryLoaded(Message):

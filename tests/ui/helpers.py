@@ -23,3 +23,15 @@ def screen_text(app) -> str:
 
 def toasts(app) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def open_case(pilot: Pilot):  # type: ignore[no-untyped-def]
+    """Enter on the queue's cursor row: the case screen, shown with its case."""
+    from critresp.screens.case import CaseScreen
+
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CaseScreen) and screen.detail is not None
+    return screen

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from textual.widget import Widget
 
-from critresp.screens.case import CaseScreen
 from critresp.widgets.lines import DirectLines
 from critresp.widgets.queue_table import QueueTable
 from critresp.widgets.textview import TextView
 
-from .helpers import settle
+from .helpers import open_case, settle
 
 SIZE = (120, 40)
 
@@ -40,10 +39,7 @@ async def test_direct_lines_equal_textual_styled_lines(make_app) -> None:
         await pilot.press("down", "down")  # the cursor row
         await settle(pilot)
         _check(table)
-        await pilot.press("enter")
-        await settle(pilot)
-        case = app.screen
-        assert isinstance(case, CaseScreen)
+        case = await open_case(pilot)
         views = list(case.query(TextView))
         assert len(views) >= 2
         for view in views:
@@ -70,9 +66,7 @@ async def test_a_box_style_takes_textual_own_path(make_app) -> None:
 async def test_an_opaque_screen_repeats_its_blank_line(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_case(pilot)
         for screen in (app.screen, app.screen_stack[0]):
             region = screen.size.region
             for crop in (region, region.shrink((2, 5, 3, 7))):

@@ -37,6 +37,32 @@ def _spy_calls(obj, name: str, seen: list[str]) -> None:  # type: ignore[no-unty
     setattr(obj, name, spied)
 
 
+async def _rest_cursor(pilot, *keys: str) -> tuple[QueueScreen, str]:  # type: ignore[no-untyped-def]
+    """Move the queue's cursor (``keys``) and let it rest: the case under it is read ahead."""
+    await settle(pilot)
+    queue = pilot.app.screen
+    assert isinstance(queue, QueueScreen)
+    await pilot.press(*keys)
+    await settle(pilot)
+    cid = queue.current_case_id()
+    assert queue._prefetched is not None and queue._prefetched.case_id == cid
+    return queue, cid
+
+
+async def _rest_on_an_unassigned_case(pilot) -> tuple[QueueScreen, str]:  # type: ignore[no-untyped-def]
+    """All cases, the cursor moved to one nobody holds, read ahead."""
+    await settle(pilot)
+    queue = pilot.app.screen
+    await pilot.press("a")  # all cases
+    await settle(pilot)
+    row = next(r for r in queue.rows if r.assignee_id is None)
+    queue.table.move_cursor(row=queue.table.get_row_index(row.id))
+    await settle(pilot)
+    assert queue._prefetched is not None and queue._prefetched.case_id == row.id
+    assert queue._prefetched.detail.assignee_id is None
+    return queue, row.id
+
+
 def _timeline(case: CaseScreen) -> str:
     return case.query_one("#case-timeline", TextView).content.plain
 
@@ -45,13 +71,8 @@ async def test_enter_on_a_rested_cursor_shows_the_case_read_ahead(make_app, stor
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        queue = app.screen
-        assert isinstance(queue, QueueScreen)
-        reads = _spy_reads(queue)
-        await pilot.press("down", "down")
-        await settle(pilot)
-        cid = queue.current_case_id()
-        assert queue._prefetched is not None and queue._prefetched.case_id == cid
+        reads = _spy_reads(app.screen)
+        queue, cid = await _rest_cursor(pilot, "down", "down")
         case = app.case_screen()
         rereads: list[str] = []
         renders: list[str] = []
@@ -74,12 +95,7 @@ async def test_a_case_changed_behind_the_console_s_back_is_shown_as_it_is_now(ma
     # same store): the case screen's read after the open shows it
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        await pilot.press("down")
-        await settle(pilot)
-        cid = queue.current_case_id()
-        assert queue._prefetched is not None and queue._prefetched.case_id == cid
+        queue, cid = await _rest_cursor(pilot, "down")
         note = "Spoke to the store manager [bold]twice[/]"
         assert store.apply(actor, AddNote(case_id=cid, body=note, created_at=app.clock.now())).ok
         assert note not in str(queue._prefetched.detail)
@@ -93,17 +109,10 @@ async def test_a_case_changed_behind_the_console_s_back_is_shown_as_it_is_now(ma
 async def test_a_change_the_console_knows_of_drops_the_read_ahead(make_app, store) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        await pilot.press("a")  # all cases
-        await settle(pilot)
-        row = next(r for r in queue.rows if r.assignee_id is None)
-        queue.table.move_cursor(row=queue.table.get_row_index(row.id))
-        await settle(pilot)
+        queue, cid = await _rest_on_an_unassigned_case(pilot)
         stale = queue._prefetched
-        assert stale is not None and stale.case_id == row.id and stale.detail.assignee_id is None
         # someone else claims it; the console hears of it (as from a sync) and re-reads its rows
-        assert store.apply(Actor("other-1", "Dana Reyes"), Claim(case_id=row.id, created_at=app.clock.now())).ok
+        assert store.apply(Actor("other-1", "Dana Reyes"), Claim(case_id=cid, created_at=app.clock.now())).ok
         queue.refresh_rows()
         assert queue._prefetched is None  # dropped at once, before the rows come back
         await settle(pilot)
@@ -156,33 +165,21 @@ async def test_an_action_sent_drops_the_read_ahead(make_app) -> None:
     # shown as it was before the claim
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        await pilot.press("a")
-        await settle(pilot)
-        row = next(r for r in queue.rows if r.assignee_id is None)
-        queue.table.move_cursor(row=queue.table.get_row_index(row.id))
-        await settle(pilot)
-        assert queue._prefetched is not None and queue._prefetched.case_id == row.id
+        queue, cid = await _rest_on_an_unassigned_case(pilot)
         reads = _spy_reads(queue)
         queue._apply_in_worker = lambda mutation: None  # the claim's worker has not run yet
         await pilot.press("c")
         assert queue._prefetched is None
         await pilot.press("enter")
         await settle(pilot)
-        assert reads == [row.id]
+        assert reads == [cid]
 
 
 async def test_a_read_ahead_older_than_the_row_or_too_old_is_not_shown(make_app, store, actor) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        await pilot.press("down")
-        await settle(pilot)
-        cid = queue.current_case_id()
+        queue, cid = await _rest_cursor(pilot, "down")
         ahead = queue._prefetched
-        assert ahead is not None and ahead.case_id == cid
         reads = _spy_reads(queue)
         # too old: read again at Enter
         import time as _time

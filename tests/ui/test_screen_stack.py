@@ -16,23 +16,14 @@ from critresp.screens.case import CaseScreen
 from critresp.screens.modals import ConfirmModal
 from critresp.screens.queue import QueueScreen
 
-from .helpers import screen_text, settle
+from .helpers import open_case, screen_text, settle
 
 SIZE = (160, 50)
 
 
-async def _open_case(pilot) -> CaseScreen:
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, CaseScreen) and screen.detail is not None
-    return screen
-
-
 async def _open_case_and_go_back(pilot) -> CaseScreen:
     """Open a case and go back: the kept case screen, off the stack."""
-    case = await _open_case(pilot)
+    case = await open_case(pilot)
     await pilot.press("escape")
     await settle(pilot)
     assert not case.is_current
@@ -60,7 +51,7 @@ async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> Non
         assert isinstance(queue, QueueScreen)
         probe = Static("probe before", id="probe")
         await queue.mount(probe, before=0)
-        case = await _open_case(pilot)
+        case = await open_case(pilot)
         assert app.screen_stack[-2] is queue
         # the case screen's refreshes asked for by the queue's compositor (its own
         # clock ticks repaint it too, whenever they fall)
@@ -97,7 +88,7 @@ async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> Non
 async def test_a_translucent_modal_still_shows_the_screen_under_it_updating(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case(pilot)
+        case = await open_case(pilot)
         app.push_screen(ConfirmModal("Really?", Text("Nothing happens.")))
         await settle(pilot)
         modal = app.screen
@@ -232,11 +223,8 @@ async def test_screens_use_the_paced_frame_timer(make_app) -> None:
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        case = app.screen
-        assert isinstance(case, CaseScreen) and isinstance(case._update_timer, FrameTimer)
+        case = await open_case(pilot)
+        assert isinstance(case._update_timer, FrameTimer)
         assert case._update_timer in case._timers  # stopped with the screen
         # the timer Textual would have made is never made
         assert case._Screen__update_timer is None  # type: ignore[attr-defined]

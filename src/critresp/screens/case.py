@@ -126,8 +126,10 @@ class CaseScreen(BaseScreen):
         self.form_drafts: dict[str, str] = {}  # FORM_TEXT_FIELDS key -> text kept after a refusal
         self._form_attempts: dict[Any, tuple[str, dict, Callable[[dict], None]]] = {}  # mutation_id -> form
         self._marking: set[int] = set()  # notice ids being marked read
-        self._fresh = detail is not None  # shown with a detail read just now: no re-read on resume
-        self._revalidate = False  # shown with a read ahead: read again after its first frame
+        # what the next resume does: "keep" (shown with a detail read just now),
+        # "after-paint" (shown with a read ahead: read again after its first frame),
+        # "reread" (anything may have changed while the screen was covered)
+        self._on_resume = "keep" if detail is not None else "reread"
         self._case_token += 1  # answers to earlier reads are dropped
 
     def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None,
@@ -144,7 +146,8 @@ class CaseScreen(BaseScreen):
         only if anything changed.
         """
         self._reset(case_id, detail, history)
-        self._revalidate = revalidate
+        if revalidate:
+            self._on_resume = "after-paint"
         if not self.is_mounted:
             return  # compose / on_mount take it from here
         tabs = self.query_one(TabbedContent)
@@ -206,24 +209,21 @@ class CaseScreen(BaseScreen):
     @work(thread=True, group="case", exclusive=True, exit_on_error=False)
     def _load_case(self, case_id: str, token: int = 0) -> None:
         """The case, then its party history, in one worker (each answer posted as read)."""
-        store = self.capp.store
         try:
-            detail = store.case_detail(case_id)
+            detail = self.capp.store.case_detail(case_id)
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("case", str(exc)))
             return
         self.post_message(CaseLoaded(case_id, detail, token))
-        if detail is None:
-            return
-        try:
-            history = store.party_history(case_id)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("party history", str(exc)))
-            return
-        self.post_message(HistoryLoaded(case_id, history, token))
+        if detail is not None:
+            self._read_history(case_id, token)
 
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def _load_history(self, case_id: str, token: int = 0) -> None:
+        self._read_history(case_id, token)
+
+    def _read_history(self, case_id: str, token: int) -> None:
+        """Runs on a worker's thread: the party history, posted as HistoryLoaded."""
         try:
             history = self.capp.store.party_history(case_id)
         except Exception as exc:  # noqa: BLE001
@@ -260,16 +260,11 @@ class CaseScreen(BaseScreen):
                 self._render_history()
 
     def on_screen_resume(self) -> None:
-        if self._revalidate:
-            # shown with a read ahead: read it again once it is on screen (not during
-            # its first frame, which the read would slow down)
-            self._revalidate = self._fresh = False
+        when, self._on_resume = self._on_resume, "reread"
+        if when == "after-paint":
+            # not during its first frame, which the read would slow down
             self.call_after_refresh(self.reload)
-            return
-        if self._fresh:
-            self._fresh = False  # just shown with a detail read for this open
-            return
-        if self.detail is not None:
+        elif when == "reread" and self.detail is not None:
             self.reload()
 
     def on_sync_changes(self, report) -> None:

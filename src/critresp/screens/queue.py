@@ -370,11 +370,14 @@ class QueueScreen(BaseScreen):
                 and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S
                 and row is not None and row.id == case_id and row.updated_at == ahead.detail.updated_at):
             self._prefetched = None
-            screen = self.capp.case_screen()
-            screen.show_case(case_id, ahead.detail, ahead.history, revalidate=True)
-            self.app.push_screen(screen)
+            self._show_case(case_id, ahead.detail, ahead.history, revalidate=True)
             return
         self._read_case(case_id, self._open_token)
+
+    def _show_case(self, case_id: str, detail, history, revalidate: bool = False) -> None:  # type: ignore[no-untyped-def]
+        screen = self.capp.case_screen()
+        screen.show_case(case_id, detail, history, revalidate=revalidate)
+        self.app.push_screen(screen)
 
     @on(QueueTable.CursorMoved)
     def _cursor_moved(self, event: QueueTable.CursorMoved) -> None:
@@ -400,10 +403,8 @@ class QueueScreen(BaseScreen):
 
     @work(thread=True, group="prefetch-case", exit_on_error=False)
     def _prefetch_case(self, case_id: str, epoch: int) -> None:
-        store = self.capp.store
         try:
-            detail = store.case_detail(case_id)
-            history = store.party_history(case_id) if detail is not None else None
+            detail, history = self._read_detail_and_history(case_id)
         except Exception:  # noqa: BLE001 - a read ahead only; Enter reads (and reports) again
             self.post_message(CasePrefetched(case_id, None, None, epoch, ok=False))
             return
@@ -412,32 +413,36 @@ class QueueScreen(BaseScreen):
     def on_case_prefetched(self, message: CasePrefetched) -> None:
         self._prefetch_busy = False
         if message.ok and message.epoch == self._data_epoch:
-            message.read_at = time.monotonic()
             self._prefetched = message
         wanted = self._prefetch_wanted
         if wanted is not None and (message.case_id != wanted or (message.ok and message.epoch != self._data_epoch)):
             self._want_prefetch(wanted)  # the cursor moved on meanwhile, or the read is out of date
 
-    @work(thread=True, group="open-case", exclusive=True, exit_on_error=False)
-    def _read_case(self, case_id: str, token: int) -> None:
+    def _read_detail_and_history(self, case_id: str):  # type: ignore[no-untyped-def]
+        """Runs on a worker's thread: the case (raises if it cannot be read) and its
+        party history, filled in the same paint (None if it could not be read: the case
+        screen reads it again)."""
         store = self.capp.store
+        detail = store.case_detail(case_id)
         try:
-            detail = store.case_detail(case_id)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("case", str(exc)))
-            return
-        try:  # the history tab is filled in the same paint; if it fails the screen reads it again
             history = store.party_history(case_id) if detail is not None else None
         except Exception:  # noqa: BLE001
             history = None
+        return detail, history
+
+    @work(thread=True, group="open-case", exclusive=True, exit_on_error=False)
+    def _read_case(self, case_id: str, token: int) -> None:
+        try:
+            detail, history = self._read_detail_and_history(case_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("case", str(exc)))
+            return
         self.post_message(CaseReady(case_id, detail, history, token))
 
     def on_case_ready(self, message: CaseReady) -> None:
         if message.token != self._open_token or self.app.screen is not self:
             return  # superseded, or the associate went elsewhere meanwhile
-        screen = self.capp.case_screen()
-        screen.show_case(message.case_id, message.detail, message.history)
-        self.app.push_screen(screen)
+        self._show_case(message.case_id, message.detail, message.history)
 
     # ------------------------------------------------------------------ actions
     def action_open_case(self) -> None:

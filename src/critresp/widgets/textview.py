@@ -91,58 +91,43 @@ class TextView(DirectLines, ScrollView, can_focus=True):
             indent = len(plain) - len(plain.lstrip(" "))
             if not 0 < indent <= width // 3 or indent == len(plain):
                 indent = 0
-            if not indent and self._hangs(src, width):
-                self._wrap_hanging(console, y, src, width, lines, origins)
-                continue
-            body = src[indent:] if indent else src
-            text_, pos = body.plain, 0
-            pad = " " * indent
-            for piece in body.wrap(console, width - indent, overflow="fold") or [Text()]:
-                start = text_.find(piece.plain, pos) if piece.plain else pos
-                if start < 0:  # (a tab expanded by the wrap) keep counting from here
-                    start = pos
-                if indent:
-                    # the indent's columns point at the source columns just before
-                    # the piece (the real indent, for the first piece)
-                    piece = Text(pad, style=src.get_style_at_offset(console, 0)) + piece
-                lines.append(piece)
-                origins.append((y, start))
-                pos = start + len(piece.plain) - indent
+            if indent:
+                # the indent's columns point at the source columns just before each
+                # row (the real indent, for the first row)
+                pad = Text(" " * indent, style=src.get_style_at_offset(console, 0))
+                self._wrap_rows(console, y, src, indent, pad, width, lines, origins)
+            elif 0 < self._continuation <= width // 3 and src.cell_len > width:
+                # not indented, wrapped: the first row at the full width, the rest
+                # continuation_indent columns in
+                first, *rest = src.wrap(console, width, overflow="fold")
+                lines.append(first)
+                origins.append((y, 0))
+                if rest:
+                    after = len(first.plain)
+                    rest_at = plain.find(rest[0].plain, after) if rest[0].plain else after
+                    self._wrap_rows(console, y, src, max(rest_at, after),  # (-1: a tab expanded by the wrap)
+                                    Text(" " * self._continuation), width, lines, origins)
+            else:
+                self._wrap_rows(console, y, src, 0, Text(), width, lines, origins)
         self._lines, self._origins = lines, origins
         self._wrap_width = width
         self.virtual_size = Size(width, len(lines))
 
-    def _hangs(self, src: Text, width: int) -> bool:
-        cont = self._continuation
-        return 0 < cont <= width // 3 and src.cell_len > width
-
-    def _wrap_hanging(self, console, y: int, src: Text, width: int,  # type: ignore[no-untyped-def]
-                      lines: list[Text], origins: list[tuple[int, int]]) -> None:
-        """A line that is not indented, wrapped: its first row at the full width, the
-        rest ``continuation_indent`` columns in. As for an indented line, each row's
-        origin points into the line as given (the blank columns at the source
-        columns just before the row), so a selection copies the text as given."""
-        cont = self._continuation
-        plain = src.plain
-        pieces = src.wrap(console, width, overflow="fold")
-        first = pieces[0] if pieces else Text()
-        lines.append(first)
-        origins.append((y, 0))
-        if len(pieces) < 2:
-            return
-        after = len(first.plain)
-        rest_at = plain.find(pieces[1].plain, after) if pieces[1].plain else after
-        if rest_at < 0:  # (a tab expanded by the wrap)
-            rest_at = after
-        rest = src[rest_at:]
-        rest_plain, pos = rest.plain, 0
-        pad = Text(" " * cont)
-        for piece in rest.wrap(console, width - cont, overflow="fold") or [Text()]:
-            start = rest_plain.find(piece.plain, pos) if piece.plain else pos
-            if start < 0:
+    @staticmethod
+    def _wrap_rows(console, y: int, src: Text, at: int, pad: Text, width: int,  # type: ignore[no-untyped-def]
+                   lines: list[Text], origins: list[tuple[int, int]]) -> None:
+        """Source line ``y`` from column ``at`` on, wrapped into rows of ``width``,
+        each after ``pad``. Each row's origin is the source column its first cell
+        stands for (the pad's cells: the columns just before the row's text), so a
+        selection copies the text as given."""
+        body = src[at:] if at else src
+        text_, pos = body.plain, 0
+        for piece in body.wrap(console, width - len(pad), overflow="fold") or [Text()]:
+            start = text_.find(piece.plain, pos) if piece.plain else pos
+            if start < 0:  # (a tab expanded by the wrap) keep counting from here
                 start = pos
-            lines.append(pad + piece)
-            origins.append((y, rest_at + start - cont))
+            lines.append(pad + piece if pad else piece)
+            origins.append((y, at + start - len(pad)))
             pos = start + len(piece.plain)
 
     def notify_style_update(self) -> None:
