@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
         QueueQuery,
         SyncStatus,
     )
+    from .screens.case_texts import PreparedCase
     from .sync.api import SyncReport
 
 
@@ -78,6 +79,7 @@ class CasePrefetched(Message):
 
     def __init__(
         self, case_id: str, detail: "CaseDetail | None", history: "PartyHistory | None", epoch: int, ok: bool,
+        prepared: "PreparedCase | None" = None,
     ) -> None:
         super().__init__()
         self.case_id = case_id
@@ -85,6 +87,7 @@ class CasePrefetched(Message):
         self.history = history
         self.epoch = epoch
         self.ok = ok
+        self.prepared = prepared  # its texts, built and wrapped in the same worker
         self.read_at = time.monotonic()  # made right after the read
 
 

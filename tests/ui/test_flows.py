@@ -9,6 +9,7 @@ from critresp.domain.state import Actor
 from critresp.domain.taxonomy import CaseStatus, Channel, EnforcementLevel, EnforcementStatus, Tier
 from critresp.messages import ActionApplied, SyncFinished
 from critresp.screens.case import CaseScreen
+from critresp.screens.case_texts import history_text
 from critresp.screens.help import HelpScreen, binding_sections
 from critresp.screens.modals import ConfirmModal, FormModal, PickerModal
 from critresp.screens.queue import QueueScreen
@@ -333,7 +334,14 @@ async def test_reused_case_screen_starts_masked_and_shows_only_the_new_case(make
         for view_id in ("#case-side", "#case-timeline"):
             view = second.query_one(view_id)
             assert _shown(second, view_id).replace(" ", "") == view.content.plain.replace("\n", "").replace(" ", "")
+        # the party history is set when its tab is shown: never the first case's
         assert second.history is not None and "Loading" not in str(second.query_one("#case-history").content)
+        assert first_id not in str(second.query_one("#case-history").content)
+        await pilot.press("h")
+        await settle(pilot)
+        assert str(second.query_one("#case-history").content) == history_text(second.history).plain
+        await pilot.press("l")
+        await settle(pilot)
         # back to the first case: masked again (a new reveal would be audited again)
         await pilot.press("escape")
         await settle(pilot)

@@ -201,3 +201,44 @@ async def test_no_hanging_indent_unless_asked_or_on_a_narrow_view() -> None:
         await pilot.pause()
         shown = app2.query_one(TextView).shown_lines
         assert len(shown) > 2 and all(row.startswith("word") for row in shown)
+
+
+class SplitApp(App[None]):
+    """A view under another widget: the mouse can be elsewhere."""
+
+    def __init__(self, content: Text) -> None:
+        super().__init__()
+        self.content = content
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+
+        yield Static("top", id="top")
+        yield TextView(self.content, id="view")
+
+
+def _offsets(strips) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    return [seg.style.meta["offset"] for strip in strips for seg in strip._segments
+            if seg.style and "offset" in seg.style.meta]
+
+
+async def test_selection_offsets_are_drawn_while_the_mouse_is_over_the_view_and_a_drag_copies() -> None:
+    app = SplitApp(Text("alpha beta gamma\nsecond line"))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.hover("#top")
+        await pilot.pause()
+        view = app.query_one("#view", TextView)
+        # the mouse elsewhere: rows are drawn without offsets (cheaper; nothing to select)
+        assert _offsets(view.render_lines(view.region.reset_offset)) == []
+        assert not view._offsets
+        await pilot.hover("#view", offset=(3, 0))
+        await pilot.pause()
+        assert view._offsets  # the Enter drew them again
+        offsets = _offsets(view.render_lines(view.region.reset_offset))
+        assert (0, 0) in offsets and (0, 1) in offsets
+        # a drag over the view selects, and the selection copies the text as given
+        await pilot.mouse_down("#view", offset=(0, 0))
+        await pilot.hover("#view", offset=(5, 1))
+        await pilot.mouse_up("#view", offset=(5, 1))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "alpha beta gamma\nsecond"

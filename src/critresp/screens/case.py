@@ -13,7 +13,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
-from ..domain import sla
 from ..domain.mutations import (
     AddNote,
     Categorize,
@@ -29,37 +28,36 @@ from ..domain.mutations import (
 )
 from ..domain.taxonomy import (
     CATEGORIES,
-    CATEGORY_BY_CODE,
     EnforcementLevel,
     EnforcementStatus,
-    PiiField,
     ResolutionCode,
     Tier,
 )
 from ..messages import ActionApplied, CaseLoaded, DraftLoaded, HistoryLoaded, NoticesRead, PiiRevealed, WorkFailed
 from ..store.views import CaseDetail, NoticeView, PartyHistory, PartyView
-from ..widgets.safe import countdown_text, one_line, safe, tier_text
+from ..widgets.safe import one_line, safe
 from ..widgets.status import BottomBar
 from ..widgets.textview import TextView
 from .base import BaseScreen, apply_worker_body
+from .case_texts import (
+    MASKED_FIELDS,
+    PreparedCase,
+    WrapSpecs,
+    fmt_time,
+    header_text,
+    history_text,
+    notices_text,
+    side_text,
+    timeline_text,
+)
 from .modals import ConfirmModal, FieldSpec, FormModal, PickerModal
 
-SLA_LABELS = (("acknowledge", "Acknowledge"), ("first_outreach", "First outreach"), ("resolve", "Resolve"))
-MASKED_FIELDS = (
-    (PiiField.EMAIL, "email_masked", "email"),
-    (PiiField.PHONE, "phone_masked", "phone"),
-    (PiiField.ADDRESS, "address_masked", "address"),
-)
 ESCALATION_TARGETS = (
     ("Lead on call", "lead"),
     ("Emergency services", "emergency_services"),
     ("Legal", "legal"),
     ("Law enforcement", "law_enforcement"),
 )
-
-
-def _fmt_time(dt) -> str:
-    return dt.strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
 # Forms whose free text must survive a refusal: draft key -> the text field. The text
@@ -82,10 +80,6 @@ KIND_TO_FORM = {
     "reopen": "reopen",
     "set_tier": "tier",
 }
-
-# timeline kinds that carry what a party told us
-INBOUND_KINDS = frozenset({"report", "message_in"})
-
 
 class CaseScreen(BaseScreen):
     BINDINGS = [
@@ -115,12 +109,16 @@ class CaseScreen(BaseScreen):
         super().__init__()
         self._case_token = 0
         self._header_len = -1  # length of the header text last shown (see _render_header)
+        self._history_due = False  # the history's tab is not shown: set when it is
+        self._history_blank = False  # the history's view is empty (see _render_history)
         self._reset(case_id, detail, history)
 
-    def _reset(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None) -> None:
+    def _reset(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None,
+               prepared: PreparedCase | None = None) -> None:
         self.case_id = case_id
         self.detail: CaseDetail | None = detail
         self.history: PartyHistory | None = history if detail is not None else None
+        self._prepared = prepared  # texts built with a read ahead (see _ready)
         # PII reveals are per case and per visit: another case (or this one again) starts masked
         self.revealed: dict[tuple[str, str], str] = {}
         self.form_drafts: dict[str, str] = {}  # FORM_TEXT_FIELDS key -> text kept after a refusal
@@ -133,7 +131,7 @@ class CaseScreen(BaseScreen):
         self._case_token += 1  # answers to earlier reads are dropped
 
     def show_case(self, case_id: str, detail: CaseDetail | None, history: PartyHistory | None = None,
-                  revalidate: bool = False) -> None:
+                  revalidate: bool = False, prepared: PreparedCase | None = None) -> None:
         """Point this screen at a case before it is pushed (the app keeps one case screen).
 
         Performance (docs/performance.md): composing and mounting a new case screen
@@ -143,9 +141,10 @@ class CaseScreen(BaseScreen):
 
         ``revalidate``: the detail was read ahead (the queue's read of the case under
         its cursor): the case is read again once the screen is shown, and repainted
-        only if anything changed.
+        only if anything changed. ``prepared``: its texts, built and wrapped with it
+        (``case_texts.prepare``).
         """
-        self._reset(case_id, detail, history)
+        self._reset(case_id, detail, history, prepared)
         if revalidate:
             self._on_resume = "after-paint"
         if not self.is_mounted:
@@ -157,15 +156,24 @@ class CaseScreen(BaseScreen):
             scroller.scroll_home(animate=False, immediate=True)
         self._show_or_load_history()
         if detail is None:
-            self.query_one("#case-header", Static).update(Text(f"Case {case_id} not found", style="bold red"))
-            for view in self.query(TextView):
-                view.update("")
-            self.query_one("#case-notices", Static).update("")
+            self._show_not_found()
         else:
             self._render_all()
         if not self.is_current:
             self._post_layout_requests()
         self._load_form_drafts(case_id)
+
+    def wrap_specs(self) -> WrapSpecs:
+        """The text views' (width, indent) now, for texts prepared ahead of an open
+        (none before the screen was first shown)."""
+        if not self.is_mounted:
+            return {}
+        specs = {}
+        for view in self.query(TextView):
+            spec = view.wrap_spec()
+            if spec is not None and view.id:
+                specs[view.id] = spec
+        return specs
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"Loading {self.case_id}…"), id="case-header")
@@ -197,8 +205,17 @@ class CaseScreen(BaseScreen):
         if self.history is not None:
             self._render_history()
         else:
+            self._history_blank = self._history_due = False
             self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
             self._load_history(self.case_id, self._case_token)
+
+    def _show_not_found(self) -> None:
+        self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
+        for view in self.query(TextView):
+            view.update("")
+        for static_id in ("#case-notices", "#case-history"):
+            self.query_one(static_id, Static).update("")
+        self._history_due = False
 
     def reload(self) -> None:
         # reads can overlap (a resume and an applied action both reload): only the
@@ -236,14 +253,10 @@ class CaseScreen(BaseScreen):
             return
         if message.detail is None:
             self.detail = self.history = None  # nothing of what was shown stays (nor the header's tick)
-            self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
-            for view in self.query(TextView):
-                view.update("")
-            self.query_one("#case-notices", Static).update("")
+            self._show_not_found()
             return
-        changed = message.detail != self.detail
-        self.detail = message.detail
-        if changed:  # (a re-read after a read ahead is mostly the same)
+        if message.detail != self.detail:  # (a re-read after a read ahead is mostly the same)
+            self.detail = message.detail
             self._render_all()
         if self.query_one(TabbedContent).active == "notices":
             self._mark_notices_read()  # the associate is looking at them
@@ -254,9 +267,8 @@ class CaseScreen(BaseScreen):
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         if message.case_id == self.case_id and message.token == self._case_token:
-            changed = message.history != self.history
-            self.history = message.history
-            if changed:
+            if message.history != self.history:
+                self.history = message.history
                 self._render_history()
 
     def on_screen_resume(self) -> None:
@@ -286,43 +298,7 @@ class CaseScreen(BaseScreen):
         d = self.detail
         if d is None:
             return
-        now = self.capp.clock.now()
-        t = Text()
-        t.append_text(tier_text(d.tier))
-        t.append(f" {d.id} ", style="bold")
-        cat = CATEGORY_BY_CODE.get(d.category)
-        t.append(f" {cat.title if cat else d.category} ", style="italic")
-        t.append(f" [{d.status.value}] ", style="bold magenta")
-        t.append(" assignee: ")
-        if d.assignee_name or d.assignee_id:
-            t.append_text(safe(d.assignee_name or d.assignee_id, "bold cyan", single_line=True, limit=30))
-        else:
-            t.append("unassigned", style="dim")
-        if d.pending:
-            t.append(f"  ↑{d.pending} pending", style="bold yellow")
-        if d.merged_into:
-            t.append(f"  merged into {d.merged_into}", style="dim")
-        if d.escalated_to:
-            t.append(f"  escalated to {d.escalated_to}", style="bold red")
-        if d.resolution_code:
-            t.append(f"  resolved: {d.resolution_code}", style="green")
-        t.append("\n")
-        t.append_text(safe(d.title, "bold", single_line=True, limit=300))
-        t.append("\n")
-        clocks = sla.SlaClocks.of(d)
-        for kind, label in SLA_LABELS:
-            state = clocks.state(kind, now)  # type: ignore[arg-type]
-            t.append(f"{label}: ", style="dim")
-            due = clocks.due(kind)  # type: ignore[arg-type]
-            if state == "n/a":
-                t.append("no target", style="dim")
-            elif state == "met":
-                t.append("met ✓", style="green")
-            elif state == "met_late":
-                t.append("met late", style="yellow")
-            else:
-                t.append_text(countdown_text(due, now, int(d.tier), kind))
-            t.append("   ")
+        t = header_text(d, self.capp.clock.now())
         # A countdown tick that leaves the text as long as it was cannot change the
         # header's height: repaint it without a re-layout of the whole screen (which
         # cost a full compositor pass every second, landing inside keystrokes).
@@ -330,178 +306,63 @@ class CaseScreen(BaseScreen):
         self._header_len = len(t.plain)
         self.query_one("#case-header", Static).update(t, layout=not same_size)
 
+    def _ready(self) -> PreparedCase | None:
+        """The texts prepared with the read ahead, if they are of the detail shown
+        (and the history shown, for its text) and nothing is revealed."""
+        p = self._prepared
+        return p if p is not None and p.detail is self.detail and not self.revealed else None
+
     def _render_side(self) -> None:
         """Parties, order and enforcement: one view, one blank line between them."""
-        parts = [self._parties_text(), self._order_text(), self._enforcements_text()]
-        for part in parts:
-            part.rstrip()  # in place
-        side = Text("\n\n").join(parts)
-        self.query_one("#case-side", TextView).update(side)
-
-    def _parties_text(self) -> Text:
         d = self.detail
         assert d is not None
-        t = Text()
-        t.append("PARTIES\n", style="bold underline")
-        for p in d.parties:
-            t.append_text(safe(p.display_name, "bold", single_line=True, limit=40))
-            t.append(f"  {p.role.value} · {p.involvement.value}")
-            if p.account_status != "active":
-                t.append(f"  [{p.account_status}]", style="bold red")
-            t.append(f"\n  id {p.id}\n", style="dim")
-            for field, attr, label in MASKED_FIELDS:
-                t.append(f"  {label}: ", style="dim")
-                clear = self.revealed.get((p.id, field.value))
-                if clear is not None:
-                    t.append(" revealed - audited ", style="bold black on yellow")
-                    t.append("\n    ")
-                    t.append_text(safe(clear, "bold", single_line=True, limit=80))
-                else:
-                    t.append_text(safe(getattr(p, attr), single_line=True, limit=80))
-                t.append("\n")
-            t.append("\n")
-        if not d.parties:
-            t.append("no parties\n", style="dim")
-        return t
-
-    def _order_text(self) -> Text:
-        d = self.detail
-        assert d is not None
-        t = Text()
-        t.append("ORDER\n", style="bold underline")
-        o = d.order
-        if o is None:
-            t.append("no order\n", style="dim")
+        p = self._ready()
+        view = self.query_one("#case-side", TextView)
+        if p is not None:
+            view.update(p.side, p.wrapped.get("case-side"))
         else:
-            t.append(f"{o.id}  ", style="bold")
-            t.append_text(safe(o.retailer_name, single_line=True, limit=40))
-            t.append(f"\nplaced {_fmt_time(o.placed_at)}  delivered {_fmt_time(o.delivered_at)}\n")
-            t.append(f"total ${o.total_cents / 100:.2f}")
-            if o.contains_alcohol:
-                t.append("  contains alcohol", style="bold yellow")
-            t.append("\n")
-            for item in o.items[:12]:
-                t.append("  • ")
-                t.append_text(safe(item, single_line=True, limit=60))
-                t.append("\n")
-            if len(o.items) > 12:
-                t.append(f"  … {len(o.items) - 12} more\n", style="dim")
-        return t
-
-    def _enforcements_text(self) -> Text:
-        d = self.detail
-        assert d is not None
-        t = Text()
-        t.append("ENFORCEMENT ON THIS CASE\n", style="bold underline")
-        if not d.enforcements:
-            t.append("none\n", style="dim")
-        for e in d.enforcements:
-            style = "bold magenta" if e.status in (EnforcementStatus.PROPOSED, EnforcementStatus.REVERSAL_PENDING) else ""
-            t.append(f"{e.level.label} {e.level.title} ", style="bold")
-            t.append(f"[{e.status.value}]", style=style or "dim")
-            if e.pending:
-                t.append(" ↑pending", style="yellow")
-            t.append(" → ")
-            t.append_text(safe(e.party_name, single_line=True, limit=30))
-            t.append("\n  rule: ")
-            t.append_text(safe(e.rule, single_line=True, limit=60))
-            t.append("  by ")
-            t.append_text(safe(e.requested_by_name, single_line=True, limit=30))
-            t.append("\n")
-        return t
+            view.update(side_text(d, self.revealed))
 
     def _render_timeline(self) -> None:
         d = self.detail
         assert d is not None
-        t = Text()
-        if d.summary:
-            t.append("SUMMARY  ", style="bold")
-            t.append_text(safe(d.summary))
-            t.append("\n\n")
-        for ev in d.timeline:  # oldest first
-            t.append(_fmt_time(ev.at), style="dim")
-            if ev.kind in INBOUND_KINDS:
-                # what a party told us: neither our internal note nor our public reply
-                t.append(" INBOUND  ", style="bold black on dark_khaki")
-            elif ev.internal:
-                t.append(" INTERNAL ", style="bold black on grey62")
-            else:
-                t.append(" PUBLIC   ", style="bold white on blue")
-            t.append(f" {ev.kind} ", style="bold")
-            if ev.pending:
-                t.append("↑pending ", style="bold yellow")
-            if ev.actor_name:
-                t.append_text(safe(ev.actor_name, "cyan", single_line=True, limit=30))
-                t.append(": ")
-            t.append_text(safe(ev.summary))
-            if ev.body:
-                t.append("\n")
-                body = safe(ev.body)
-                body.stylize("italic" if ev.internal else "")
-                t.append("    ")
-                t.append_text(body)
-            t.append("\n")
-        if not d.timeline:
-            t.append("no events\n", style="dim")
-        self.query_one("#case-timeline", TextView).update(t)
+        p = self._ready()
+        view = self.query_one("#case-timeline", TextView)
+        if p is not None:
+            view.update(p.timeline, p.wrapped.get("case-timeline"))
+        else:
+            view.update(timeline_text(d))
 
     def _render_notices(self) -> None:
         d = self.detail
         assert d is not None
-        t = Text()
-        if not d.notices:
-            t.append("No sync notices for this case.", style="dim")
-        for n in d.notices:
-            t.append(_fmt_time(n.at), style="dim")
-            t.append(f" {n.kind} ", style="bold red" if not n.read else "red")
-            if n.mutation_kind:
-                t.append(f"({n.mutation_kind}) ")
-            t.append_text(safe(n.message))
-            if n.draft:
-                t.append("\n    kept draft: ", style="bold")
-                t.append_text(safe(n.draft))
-            t.append("\n")
-        if any(n.draft for n in d.notices):
-            t.append("\nR puts a kept draft back into the Reply / Note composer.", style="dim")
+        p = self._ready()
+        t, label = (p.notices, p.notices_label) if p is not None else notices_text(d)
         self.query_one("#case-notices", Static).update(t)
         # surface unread notices in the tab title
-        unread = sum(1 for n in d.notices if not n.read)
-        label = f"Notices ({unread} new)" if unread else "Notices"
         tab = self.query_one(TabbedContent).get_tab("notices")
         if tab.label_text != label:  # a new label re-lays out the tab bar (~2-4 ms a case opened)
             tab.label = Text(label)
 
     def _render_history(self) -> None:
+        """The party history, when its tab is shown; else when the tab is next shown.
+
+        Performance (docs/performance.md, session 7): building and setting it cost
+        ~4 ms of every open, for a tab that is mostly not looked at. Hidden, its view
+        is emptied (once) so no other case's history can show for a frame."""
         h = self.history
         assert h is not None
-        t = Text()
-        t.append("OTHER CASES OF THESE PARTIES\n", style="bold underline")
-        if not h.cases:
-            t.append("none\n", style="dim")
-        for c in h.cases:
-            t.append_text(tier_text(c.tier))
-            t.append(f" {c.id} {c.category} [{c.status.value}] ")
-            t.append_text(safe(c.party_name, "cyan", single_line=True, limit=30))
-            t.append(f" ({c.involvement.value}) ")
-            t.append_text(safe(c.title, single_line=True, limit=80))
-            t.append("\n")
-        t.append("\nPRIOR ENFORCEMENT\n", style="bold underline")
-        if not h.enforcements:
-            t.append("none\n", style="dim")
-        for e in h.enforcements:
-            t.append(f"{e.level.label} {e.level.title} [{e.status.value}] {e.case_id} → ")
-            t.append_text(safe(e.party_name, single_line=True, limit=30))
-            t.append(" rule: ")
-            t.append_text(safe(e.rule, single_line=True, limit=60))
-            t.append("\n")
-        t.append("\nLINKED ACCOUNTS\n", style="bold underline")
-        if not h.linked:
-            t.append("none\n", style="dim")
-        for link in h.linked:
-            t.append_text(safe(link.display_name, "bold", single_line=True, limit=30))
-            t.append(f" {link.role.value} [{link.account_status}] shares {link.via.value} with {link.linked_to_party_id}"
-                     f"  open cases: {link.open_cases}  enforcements: {link.enforcement_count}\n")
-        self.query_one("#case-history", Static).update(t)
+        history_view = self.query_one("#case-history", Static)
+        if self.query_one(TabbedContent).active != "history":
+            self._history_due = True
+            if not self._history_blank:
+                self._history_blank = True
+                history_view.update(Text())
+            return
+        self._history_due = self._history_blank = False
+        p = self._prepared
+        ready = p is not None and p.history is h and p.history_text is not None
+        history_view.update(p.history_text if ready else history_text(h))  # type: ignore[union-attr,arg-type]
 
     # ------------------------------------------------------------------ helpers
     def _now(self):
@@ -611,6 +472,12 @@ class CaseScreen(BaseScreen):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "history":
+            self._history_if_due()  # in the frame that shows its tab
+
+    def _history_if_due(self) -> None:
+        if self._history_due and self.history is not None:
+            self._render_history()
 
     def action_claim(self) -> None:
         self.apply(Claim(case_id=self.case_id, created_at=self._now()))
@@ -831,6 +698,8 @@ class CaseScreen(BaseScreen):
 
     # ------------------------------------------------------------------ notices
     def _on_tab_activated(self, pane_id: str | None) -> None:
+        if pane_id == "history":
+            self._history_if_due()  # (its tab clicked)
         if pane_id == "notices":
             self._mark_notices_read()
 
@@ -874,7 +743,7 @@ class CaseScreen(BaseScreen):
             return
         options = []
         for i, n in enumerate(kept):
-            label = Text(f"{_fmt_time(n.at)} {n.mutation_kind or n.kind}: ")
+            label = Text(f"{fmt_time(n.at)} {n.mutation_kind or n.kind}: ")
             label.append_text(safe(n.draft, single_line=True, limit=70))
             options.append((i, label))
 

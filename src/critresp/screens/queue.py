@@ -20,6 +20,7 @@ from ..widgets.queue_table import QueueTable
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
 from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
+from .case_texts import PreparedCase, WrapSpecs, prepare
 from .modals import FieldSpec, FormModal, PickerModal
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
@@ -370,13 +371,14 @@ class QueueScreen(BaseScreen):
                 and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S
                 and row is not None and row.id == case_id and row.updated_at == ahead.detail.updated_at):
             self._prefetched = None
-            self._show_case(case_id, ahead.detail, ahead.history, revalidate=True)
+            self._show_case(case_id, ahead.detail, ahead.history, revalidate=True, prepared=ahead.prepared)
             return
         self._read_case(case_id, self._open_token)
 
-    def _show_case(self, case_id: str, detail, history, revalidate: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def _show_case(self, case_id: str, detail, history, revalidate: bool = False,  # type: ignore[no-untyped-def]
+                   prepared: PreparedCase | None = None) -> None:
         screen = self.capp.case_screen()
-        screen.show_case(case_id, detail, history, revalidate=revalidate)
+        screen.show_case(case_id, detail, history, revalidate=revalidate, prepared=prepared)
         self.app.push_screen(screen)
 
     @on(QueueTable.CursorMoved)
@@ -399,16 +401,18 @@ class QueueScreen(BaseScreen):
         if self._prefetched is not None and self._prefetched.case_id == case_id:
             return
         self._prefetch_busy = True
-        self._prefetch_case(case_id, self._data_epoch)
+        # the case screen's text views, as they are now: the texts are wrapped for them
+        self._prefetch_case(case_id, self._data_epoch, self.capp.case_screen().wrap_specs())
 
     @work(thread=True, group="prefetch-case", exit_on_error=False)
-    def _prefetch_case(self, case_id: str, epoch: int) -> None:
+    def _prefetch_case(self, case_id: str, epoch: int, specs: WrapSpecs) -> None:
         try:
             detail, history = self._read_detail_and_history(case_id)
+            prepared = prepare(detail, history, self.app.console, specs) if detail is not None else None
         except Exception:  # noqa: BLE001 - a read ahead only; Enter reads (and reports) again
             self.post_message(CasePrefetched(case_id, None, None, epoch, ok=False))
             return
-        self.post_message(CasePrefetched(case_id, detail, history, epoch, ok=True))
+        self.post_message(CasePrefetched(case_id, detail, history, epoch, ok=True, prepared=prepared))
 
     def on_case_prefetched(self, message: CasePrefetched) -> None:
         self._prefetch_busy = False
