@@ -13,17 +13,22 @@ from typing import TYPE_CHECKING, Literal
 from textual.message import Message
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from rich.text import Text
+    from textual.strip import Strip
+
+    from .screens.case_texts import PreparedCase
     from .store.views import (
         ApplyResult,
         CaseDetail,
         MacroView,
         PartyHistory,
+        QueueCursor,
         QueuePage,
         QueueQuery,
         SyncStatus,
     )
-    from .screens.case_texts import PreparedCase
     from .sync.api import SyncReport
+    from .widgets.queue_table import RowSpec
 
 
 class QueueLoaded(Message):
@@ -88,6 +93,26 @@ class CasePrefetched(Message):
         self.epoch = epoch
         self.ok = ok
         self.prepared = prepared  # its texts, built and wrapped in the same worker
+        self.read_at = time.monotonic()  # made right after the read
+
+
+class PageReadAhead(Message):
+    """The queue read the page past the one on screen (``direction`` of the page read
+    from ``from_cursor``) while the cursor was near that edge."""
+
+    def __init__(
+        self, direction: Literal["next", "prev"], query: "QueueQuery", from_cursor: "QueueCursor",
+        page: "QueuePage", epoch: int, ready: "dict[int, tuple[list[Text], Strip | None]] | None" = None,
+        spec: "RowSpec | None" = None,
+    ) -> None:
+        super().__init__()
+        self.direction = direction
+        self.query = query
+        self.from_cursor = from_cursor
+        self.page = page
+        self.epoch = epoch
+        self.ready = ready or {}  # the rows it shows first: index -> (cells, strip rendered with ``spec``)
+        self.spec = spec
         self.read_at = time.monotonic()  # made right after the read
 
 

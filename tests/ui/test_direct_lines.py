@@ -79,3 +79,48 @@ async def test_an_opaque_screen_repeats_its_blank_line(make_app) -> None:
         app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
         await settle(pilot)
         assert app.screen.render_lines(app.screen.size.region)[0] != line
+
+
+def _bar_lines_both_ways(bar) -> tuple[list, list]:  # type: ignore[no-untyped-def]
+    region = bar.size.region
+    mine = bar.render_lines(region)
+    bar._styles_cache.clear()
+    return mine, list(Widget.render_lines(bar, region))
+
+
+async def test_the_direct_scrollbar_draws_textual_lines_and_still_scrolls(make_app) -> None:
+    from critresp.widgets.scrollbar import DirectScrollBar
+
+    app = make_app()
+    async with app.run_test(size=(120, 16)) as pilot:  # more rows than fit
+        await settle(pilot)
+        await pilot.press("a")  # all cases: more rows than fit
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        bar = table.vertical_scrollbar
+        assert isinstance(bar, DirectScrollBar) and bar.display and bar.size.height > 5
+        mine, textual = _bar_lines_both_ways(bar)
+        assert mine == textual and len(mine) == bar.size.height
+        # the thumb moves with the rows: drawn again, still Textual's lines
+        await pilot.press("end")
+        await settle(pilot)
+        moved, textual = _bar_lines_both_ways(bar)
+        assert moved == textual and moved != mine
+        # hovered (another colour): still the same lines
+        await pilot.hover(bar)
+        await settle(pilot)
+        hovered, textual = _bar_lines_both_ways(bar)
+        assert hovered == textual
+        app.theme = "textual-light"  # other colours: drawn again
+        await settle(pilot)
+        light, textual = _bar_lines_both_ways(bar)
+        assert light == textual and light != hovered
+        # a click above the thumb still scrolls up (its click targets are drawn)
+        y_before = table.scroll_offset.y
+        assert y_before > 0
+        await pilot.click(bar, offset=(0, 0))
+        await settle(pilot)
+        assert table.scroll_offset.y < y_before
+        # a case's text views use it too
+        case = await open_case(pilot)
+        assert all(isinstance(view.vertical_scrollbar, DirectScrollBar) for view in case.query(TextView))

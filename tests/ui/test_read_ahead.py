@@ -4,13 +4,15 @@ and a read ahead never outlives a change the console knows of."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from critresp.domain.state import Actor
 from critresp.domain.mutations import AddNote, Claim
 from critresp.screens.case import CaseScreen
 from critresp.screens.queue import QueueScreen
 from critresp.widgets.textview import TextView
 
-from .helpers import settle
+from .helpers import screen_text, settle
 
 SIZE = (140, 45)
 
@@ -222,3 +224,126 @@ async def test_a_search_total_arriving_late_reads_nothing_ahead(make_app) -> Non
         queue.refresh_rows()  # a re-read for a change does
         await settle(pilot)
         assert queue._prefetched is not None and queue._prefetched.case_id == queue.current_case_id()
+
+
+# ---------------------------------------------------------------------- the next / previous page
+
+
+def _spy_loads(queue: QueueScreen) -> list[str]:
+    """The directions of the page reads the queue starts (not its reads ahead)."""
+    loads: list[str] = []
+    orig = queue._load
+
+    def load(query, direction, *a):  # type: ignore[no-untyped-def]
+        loads.append(direction)
+        return orig(query, direction, *a)
+
+    queue._load = load  # type: ignore[method-assign]
+    return loads
+
+
+async def test_the_page_past_the_cursor_s_edge_is_read_ahead_and_shown_at_once(make_app, store) -> None:
+    app = make_app(page_size=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        first = [r.id for r in queue.rows]
+        assert queue.page.next_cursor is not None
+        assert queue._page_ahead is None  # the cursor at the top of the first page: nothing to read
+        await pilot.press("G")  # to the last row: the next page is read ahead
+        await settle(pilot)
+        ahead = queue._page_ahead
+        assert ahead is not None and ahead.direction == "next" and ahead.from_cursor == queue.page.next_cursor
+        expected = store.queue_page(queue.query_state, after=queue.page.next_cursor, limit=7)
+        assert ahead.page == expected
+        loads = _spy_loads(queue)
+        await pilot.press("j")  # past the end
+        # shown in the key's own handler: no read for it
+        assert [r.id for r in queue.rows] == [r.id for r in expected.rows] and queue.page_index == 1
+        assert "next" not in loads and queue._page_ahead is None
+        await settle(pilot)
+        assert loads == ["refresh"]  # only read again, after its first frame
+        assert not set(first) & {r.id for r in queue.rows}
+        assert "rows 8–14 of" in screen_text(app)
+        # and back: the cursor at the top of page 2 reads page 1 ahead
+        await pilot.press("down", "up")
+        await settle(pilot)
+        assert queue._page_ahead is not None and queue._page_ahead.direction == "prev"
+        loads.clear()
+        await pilot.press("k")  # before the start
+        assert [r.id for r in queue.rows] == first and queue.table.cursor_row == len(first) - 1
+        assert "prev" not in loads
+
+
+async def test_a_page_read_ahead_is_dropped_on_a_change_and_when_old(make_app, store, actor) -> None:
+    app = make_app(page_size=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        await pilot.press("G")
+        await settle(pilot)
+        assert queue._page_ahead is not None
+        # a change the console hears of (a sync, an action): dropped at once
+        queue.refresh_rows()
+        assert queue._page_ahead is None
+        await settle(pilot)
+        await pilot.press("k", "j")  # the cursor moves again: read again
+        await settle(pilot)
+        assert queue._page_ahead is not None
+        # older than READ_AHEAD_MAX_AGE_S: the page is read when the key asks
+        from critresp.screens import queue as queue_module
+
+        queue._page_ahead.read_at -= queue_module.READ_AHEAD_MAX_AGE_S + 1
+        loads = _spy_loads(queue)
+        await pilot.press("j")
+        assert loads == ["next"]
+        await settle(pilot)
+        assert queue.page_index == 1
+        # read for another filter (as if it arrived late): never shown
+        await pilot.press("G")
+        await settle(pilot)
+        old = queue._page_ahead
+        assert old is not None and queue.page.next_cursor is not None
+        old.query = replace(old.query, search="other words")
+        loads.clear()
+        await pilot.press("j")
+        assert loads == ["next"]
+
+
+async def test_a_page_read_ahead_brings_its_rows_rendered_and_countdowns_as_of_the_key(make_app, clock) -> None:
+    from datetime import timedelta
+
+    from critresp.widgets.queue_table import QueueTable
+
+    app = make_app(page_size=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        table = queue.query_one(QueueTable)
+        await pilot.press("G")
+        await settle(pilot)
+        ahead = queue._page_ahead
+        assert ahead is not None and ahead.spec is not None
+        assert sorted(ahead.ready) == list(range(len(ahead.page.rows)))  # a short page: every row is in view
+        assert all(strip is not None for _cells, strip in ahead.ready.values())
+        # time passes before the key: countdowns move on (a row rendered ahead with an
+        # old countdown is rendered again; one with the same reading is used as it is)
+        clock.advance(timedelta(minutes=7))
+        await pilot.press("j")
+        now_cells = [queue._row_cells(row, clock.now()) for row in ahead.page.rows]
+        for index, row in enumerate(ahead.page.rows):
+            shown = table.get_cell(row.id, "due")
+            assert shown.plain == now_cells[index][1].plain, (row.id, shown.plain)
+        kept = [i for i, (cells, strip) in ahead.ready.items()
+                if cells[1].plain == now_cells[i][1].plain and i != table.cursor_row]
+        changed = [i for i in ahead.ready if i not in kept and i != table.cursor_row]
+        assert kept and changed, "the clock moved 7 minutes: some countdowns read otherwise, some not"
+        widths = table.row_spec().widths
+        for i in kept:  # rendered ahead and used as rendered
+            key = (table._keys[i], 0, table._generation, widths, False, i % 2 == 1, None)
+            assert table._strips.get(key) is ahead.ready[i][1]
+        # what the table draws equals rows rendered from scratch
+        region = table.size.region
+        drawn = table.render_lines(region)
+        table._strips.clear()
+        assert drawn == table.render_lines(region)

@@ -147,6 +147,16 @@ class BaseScreen(Screen):
     def capp(self) -> "CritrespApp":
         return self.app  # type: ignore[return-value]
 
+    def call_after_frame(self, callback: Callable[..., object], *args: object) -> None:
+        """Run ``callback(*args)`` once this screen's next frame is on screen.
+
+        ``call_after_refresh`` runs its callback at the screen's next idle turn with
+        nothing marked dirty, which can come before the frame of a change just made
+        (the changed widget tells the screen from its own idle turn): a re-read started
+        there ran its query during that frame and slowed it (docs/performance.md,
+        session 7). Nothing runs if the screen paints no frame (it was covered)."""
+        self.__dict__.setdefault("_after_frame", []).append(partial(callback, *args))
+
     # Performance (docs/performance.md, "Opening a case"): Textual's screen-stack habits
     # cost the open of a case frames and a restyle. Textual is pinned exactly;
     # tests/ui/test_screen_stack.py checks each workaround against its internals.
@@ -193,6 +203,11 @@ class BaseScreen(Screen):
             self._dirty_widgets.clear()
             return
         super()._compositor_refresh()
+        after = self.__dict__.get("_after_frame")
+        if after and top is self:
+            self.__dict__["_after_frame"] = []
+            for callback in after:
+                self.call_next(callback)
 
     def _on_timer_update(self) -> None:
         """When a frame needs both a layout and a whole-screen repaint (a pushed screen

@@ -275,7 +275,7 @@ class CaseScreen(BaseScreen):
         when, self._on_resume = self._on_resume, "reread"
         if when == "after-paint":
             # not during its first frame, which the read would slow down
-            self.call_after_refresh(self.reload)
+            self.call_after_frame(self.reload)
         elif when == "reread" and self.detail is not None:
             self.reload()
 

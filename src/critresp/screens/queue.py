@@ -11,12 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
+from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
-from ..messages import ActionApplied, CasePrefetched, CaseReady, QueueLoaded, WorkFailed
+from ..messages import ActionApplied, CasePrefetched, CaseReady, PageReadAhead, QueueLoaded, WorkFailed
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
-from ..widgets.queue_table import QueueTable
+from ..widgets.queue_table import QueueTable, RowSpec
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
 from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
@@ -42,6 +43,8 @@ SEARCH_DEBOUNCE = 0.3
 SLOW_PAGE_S = 0.03
 # a case read ahead is shown by Enter only this soon after it was read (else read again)
 READ_AHEAD_MAX_AGE_S = 30.0
+# the cursor this many rows (or fewer) from a page's edge: the page past it is read ahead
+PAGE_AHEAD_ROWS = 10
 
 
 class QueueScreen(BaseScreen):
@@ -84,6 +87,10 @@ class QueueScreen(BaseScreen):
         self._prefetch_wanted: str | None = None
         self._data_epoch = 0  # bumped when the page is re-read for a change: earlier reads ahead are dropped
         self._read_ahead_token: int | None = None  # that re-read's token: read the cursor's case ahead after it
+        # the page past the cursor's edge of the page, read ahead (see load_next)
+        self._page_ahead: PageReadAhead | None = None
+        self._page_ahead_asked: tuple[object, ...] | None = None  # the read ahead running
+        self._ready_rows = None  # while a page read ahead is shown: its rows built ahead, and how
         self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
@@ -129,16 +136,118 @@ class QueueScreen(BaseScreen):
         self._load(self.query_state, "refresh", self._token, after, before, self.current_case_id(), True)
 
     def load_next(self) -> None:
+        """The page after this one: the one read ahead if there is one (see
+        ``_take_page_ahead``), else read now."""
         if self.page is None or self.page.next_cursor is None:
             return
         self._token += 1
-        self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False)
+        if not self._show_page_ahead("next", self.page.next_cursor):
+            self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False)
 
     def load_prev(self) -> None:
         if self.page is None or self.page.prev_cursor is None:
             return
         self._token += 1
-        self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False)
+        if not self._show_page_ahead("prev", self.page.prev_cursor):
+            self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False)
+
+    # ------------------------------------------------------------------ the next / previous page, read ahead
+    def _want_page_ahead(self) -> None:
+        """The cursor moved: within ``PAGE_AHEAD_ROWS`` of the page's end (start), read
+        the next (previous) page ahead, one read at a time.
+
+        Performance (docs/performance.md, session 7): a page key then shows that page
+        in its own handler, without a query and a worker's round trip (~8-10 ms of a
+        ~25 ms page key); the page is read again after its first frame."""
+        page = self.page
+        if page is None or not self.rows or self.app.screen is not self:
+            return
+        if not getattr(self.capp.store, "is_open", True):
+            return  # the console's store is still opening (cold start)
+        at = self.table.cursor_row
+        edges = [(len(self.rows) - 1 - at, "next", page.next_cursor), (at, "prev", page.prev_cursor)]
+        near = sorted((rows, d, c) for rows, d, c in edges if c is not None and rows < PAGE_AHEAD_ROWS)
+        if not near:
+            return
+        _rows, direction, cursor = near[0]  # the nearer edge
+        wanted = (direction, cursor, self.query_state, self._data_epoch)
+        ahead = self._page_ahead
+        if ahead is not None and (ahead.direction, ahead.from_cursor, ahead.query, ahead.epoch) == wanted:
+            return  # read already
+        if self._page_ahead_asked == wanted:
+            return  # being read
+        self._page_ahead_asked = wanted
+        self._read_page_ahead(self.query_state, direction, cursor, self._data_epoch, self.table.row_spec())
+
+    @work(thread=True, group="page-ahead", exclusive=True, exit_on_error=False)
+    def _read_page_ahead(self, query: QueueQuery, direction: str, cursor: QueueCursor, epoch: int,
+                         spec: RowSpec | None) -> None:
+        """The page, and the rows it will show first built and rendered (``spec``)."""
+        after, before = (cursor, None) if direction == "next" else (None, cursor)
+        try:
+            page = self.capp.store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
+            ready: dict[int, tuple[list[Text], Strip | None]] = {}
+            if spec is not None and page.rows:
+                n = len(page.rows)
+                # a next page shows from its first row, a previous one up to its last
+                shown = range(min(n, spec.rows)) if direction == "next" else range(max(0, n - spec.rows), n)
+                now = self.capp.clock.now()
+                cells = {i: self._row_cells(page.rows[i], now) for i in shown}
+                strips = self.table.render_rows(spec, cells)
+                ready = {i: (cells[i], strips.get(i)) for i in shown}
+        except Exception:  # noqa: BLE001 - a read ahead only; the page key reads (and reports) again
+            self.post_message(PageReadAhead(direction, query, cursor, None, epoch))  # type: ignore[arg-type]
+            return
+        self.post_message(PageReadAhead(direction, query, cursor, page, epoch, ready, spec))  # type: ignore[arg-type]
+
+    def on_page_read_ahead(self, message: PageReadAhead) -> None:
+        if self._page_ahead_asked == (message.direction, message.from_cursor, message.query, message.epoch):
+            self._page_ahead_asked = None
+        if message.page is not None and message.epoch == self._data_epoch and message.query == self.query_state:
+            self._page_ahead = message
+
+    def _show_page_ahead(self, direction: str, cursor: QueueCursor) -> bool:
+        """Show the page read ahead from ``cursor`` (True), if it is for the query on
+        screen, no change was heard of since it was read (``_data_epoch``) and it is at
+        most ``READ_AHEAD_MAX_AGE_S`` old. It is read again once shown."""
+        ahead, self._page_ahead = self._page_ahead, None
+        if (ahead is None or ahead.direction != direction or ahead.from_cursor != cursor
+                or ahead.query != self.query_state or ahead.epoch != self._data_epoch
+                or time.monotonic() - ahead.read_at > READ_AHEAD_MAX_AGE_S):
+            return False
+        token = self._token
+        self._ready_rows = self._fresh_ready_rows(ahead)
+        try:
+            self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token))  # type: ignore[arg-type]
+        finally:
+            self._ready_rows = None
+        self.call_after_frame(self._reread_page, token)
+        return True
+
+    def _fresh_ready_rows(self, ahead: PageReadAhead):  # type: ignore[no-untyped-def]
+        """The rows built with a page read ahead, each countdown as of now: a row whose
+        countdown reads otherwise now gets the new cell and is rendered when shown."""
+        if not ahead.ready:
+            return None
+        now = self.capp.clock.now()
+        rows = ahead.page.rows
+        ready = {}
+        for index, (cells, strip) in ahead.ready.items():
+            row = rows[index]
+            due = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
+            if due.plain != cells[1].plain or due.style != cells[1].style or due.spans != cells[1].spans:
+                cells, strip = [cells[0], due, *cells[2:]], None
+            ready[index] = (cells, strip)
+        return ready, ahead.spec
+
+    def _reread_page(self, token: int) -> None:
+        """After a page read ahead was shown: the same window read again and diffed in
+        (unless something newer was asked for meanwhile)."""
+        if token != self._token:
+            return
+        side, cursor = self._window
+        after, before = (cursor, None) if side == "after" else (None, cursor)
+        self._load(self.query_state, "refresh", token, after, before, self.current_case_id(), False)
 
     @work(thread=True, group="queue", exclusive=True, exit_on_error=False)
     def _load(
@@ -251,8 +360,10 @@ class QueueScreen(BaseScreen):
                     break
         rows = self.rows
         clock = self.capp.clock
+        ready, spec = self._ready_rows or (None, None)  # (rows built with a page read ahead)
         # cells are built for the rows on screen only, with the countdown as of then
-        table.set_rows([row.id for row in rows], lambda i: self._row_cells(rows[i], clock.now()), cursor_row=cursor_row)
+        table.set_rows([row.id for row in rows], lambda i: self._row_cells(rows[i], clock.now()), cursor_row=cursor_row,
+                       ready=ready, ready_spec=spec)
 
     def _diff_rows(self, page: QueuePage, keep_case_id: str | None) -> None:
         table = self.table
@@ -385,10 +496,12 @@ class QueueScreen(BaseScreen):
     def _cursor_moved(self, event: QueueTable.CursorMoved) -> None:
         event.stop()
         self._want_prefetch(event.row_key)
+        self._want_page_ahead()
 
     def _forget_prefetch(self) -> None:
         self._data_epoch += 1
         self._prefetched = None
+        self._page_ahead = None
 
     def _want_prefetch(self, case_id: str) -> None:
         self._prefetch_wanted = case_id

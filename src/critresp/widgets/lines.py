@@ -25,7 +25,10 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style
 
+from .scrollbar import direct_vertical_scrollbar
+
 if TYPE_CHECKING:
+    from textual.scrollbar import ScrollBar
     from textual.widget import Widget
 
     _Base = Widget
@@ -36,7 +39,12 @@ else:
 class DirectLines(_Base):
     """Mixin, first in the bases of a Line-API widget (``render_line``) that keeps its
     own line cache. Left / right padding and borders are drawn here as the styles
-    cache draws them; anything else takes Textual's own path."""
+    cache draws them; anything else takes Textual's own path. Its vertical scrollbar
+    draws its lines directly too (``widgets.scrollbar``)."""
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return direct_vertical_scrollbar(self)  # type: ignore[arg-type]
 
     def _has_box_styles(self) -> bool:
         """A style this path does not draw (then Textual's styles cache draws the lines)."""

@@ -19,7 +19,7 @@ The cells are ``rich.text.Text`` built by the screen from untrusted data (see
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -37,6 +37,20 @@ from textual.strip import Strip
 from .lines import DirectLines
 
 Column = tuple[str, str, "int | None"]  # key, label, width (None: takes the remaining width)
+
+
+
+class RowSpec(NamedTuple):
+    """How the table draws its rows now (``QueueTable.row_spec``): rows rendered off
+    the UI thread with it (``render_rows``) are used while it still holds."""
+
+    width: int
+    widths: tuple[int, ...]
+    base: Style
+    even: Style
+    zebra: bool
+    rows: int  # rows in view
+
 
 _MISSING = object()
 MIN_FLEX_WIDTH = 20
@@ -165,11 +179,16 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
             return None
         return self._cells[i][self._col_index[column]]  # type: ignore[index]
 
-    def set_rows(self, keys: Sequence[str], make_cells: Callable[[int], Sequence[Text]], cursor_row: int = 0) -> None:
+    def set_rows(self, keys: Sequence[str], make_cells: Callable[[int], Sequence[Text]], cursor_row: int = 0,
+                 ready: Mapping[int, tuple[list[Text], Strip | None]] | None = None,
+                 ready_spec: RowSpec | None = None) -> None:
         """Replace the page: ``keys`` in order, ``make_cells(i)`` builds row i's cells.
 
         Rows are built when first rendered (or asked for), so a page swap costs
-        the rows on screen, not the whole page."""
+        the rows on screen, not the whole page. ``ready``: rows built (and rendered,
+        with ``ready_spec``) ahead, on a worker's thread: row index -> (cells, strip
+        or None); the strips are used if the table still draws as ``ready_spec``
+        says (never for the cursor's row)."""
         keys = list(keys)
         self._keys = keys
         self._cells = [None] * len(keys)
@@ -179,6 +198,17 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         self._generation += 1
         self._version = [0] * len(keys)
         self._cursor = max(0, min(cursor_row, len(keys) - 1)) if keys else 0
+        if ready:
+            spec = self.row_spec()
+            use_strips = ready_spec is not None and spec is not None and spec[:5] == ready_spec[:5]
+            widths = spec.widths if spec is not None else ()
+            for index, (cells, strip) in ready.items():
+                if not 0 <= index < len(keys):
+                    continue
+                self._cells[index] = cells
+                if use_strips and strip is not None and index != self._cursor:
+                    even = self.zebra_stripes and index % 2 == 1
+                    self._strips[(keys[index], 0, self._generation, widths, False, even, None)] = strip
         self._update_virtual_size()
         self.refresh()
         self._scroll_cursor_visible(center=False)
@@ -244,6 +274,27 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
             y = self._cursor - height + 1
         if y != self.scroll_offset.y:
             self.scroll_to(y=y, animate=False, immediate=True)
+
+    # ------------------------------------------------------------------ rendering ahead
+    def row_spec(self) -> RowSpec | None:
+        """How rows are drawn now (None before the table was sized)."""
+        width = self.size.width
+        if not self.is_mounted or width <= 0:
+            return None
+        styles = self._style_set()
+        return RowSpec(width, self._widths(width), styles["base"], styles["even"], self.zebra_stripes,
+                       self._visible_rows())
+
+    def render_rows(self, spec: RowSpec, rows: Mapping[int, Sequence[Text]]) -> dict[int, Strip]:
+        """Rows (index -> cells) rendered as ``render_line`` renders them off the
+        cursor. Touches no widget state but the style caches: runs on a worker's
+        thread (the queue's read ahead of a page)."""
+        console = self.app.console
+        return {
+            index: self._line(cells, spec.widths, spec.even if spec.zebra and index % 2 == 1 else spec.base,
+                              None, console)
+            for index, cells in rows.items()
+        }
 
     # ------------------------------------------------------------------ rendering
     def notify_style_update(self) -> None:
