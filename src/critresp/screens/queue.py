@@ -38,11 +38,15 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 
 SORTS = list(QueueSort)
 SEARCH_DEBOUNCE = 0.3
-# page and total go to the screen in one message (one repaint) unless the page alone
-# took longer than this: then the page is shown first and the total follows
-SLOW_PAGE_S = 0.03
+# a search's page and total go to the screen in one message (one repaint) unless the
+# page alone took longer than this: then the page is shown first and the total
+# follows (a search that matches most cases counts for as long as it paged:
+# 10-40 ms at 100k; docs/performance.md, session 7)
+SLOW_PAGE_S = 0.008
 # a case read ahead is shown by Enter only this soon after it was read (else read again)
 READ_AHEAD_MAX_AGE_S = 30.0
+# a new query waits this long for its rows to draw the header with them (see set_query)
+HEADER_WAITS_S = 0.05
 # the cursor this many rows (or fewer) from a page's edge: the page past it is read ahead
 PAGE_AHEAD_ROWS = 10
 
@@ -78,6 +82,7 @@ class QueueScreen(BaseScreen):
         self._window: tuple[str, QueueCursor | None] = ("after", None)
         self._token = 0
         self._search_timer: Timer | None = None
+        self._header_timer: Timer | None = None  # the header drawn if the rows are slow to come
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
         self._open_token = 0
@@ -433,6 +438,9 @@ class QueueScreen(BaseScreen):
         return t
 
     def _render_header(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.stop()
+            self._header_timer = None
         # one line high (app.tcss): no re-layout of the screen for a new header text
         self.query_one("#queue-header", Static).update(self.describe_query(), layout=False)
 
@@ -597,8 +605,19 @@ class QueueScreen(BaseScreen):
     def set_query(self, query: QueueQuery) -> None:
         self.query_state = replace(query, me=self.capp.actor.id)
         self.total = None
-        self._render_header()
+        self._render_header_soon()
         self.reload(keep_case_id=self.current_case_id())
+
+    def _render_header_soon(self) -> None:
+        """The new query in the header, with its rows when they come within
+        ``HEADER_WAITS_S`` (one frame), else on its own while they are read.
+
+        Performance (docs/performance.md, session 7): drawn at once it cost every
+        filter key a frame of its own ~10 ms before the rows' frame, and at 60
+        frames a second a quick run of keys then waited for frames."""
+        if self._header_timer is not None:
+            self._header_timer.stop()
+        self._header_timer = self.set_timer(HEADER_WAITS_S, self._render_header, name="queue-header")
 
     def action_scope(self, scope: str) -> None:
         self.set_query(replace(self.query_state, scope=Scope(scope)))

@@ -1,0 +1,66 @@
+"""A new query's header is drawn with its rows when they come quickly (one frame for
+the key), and on its own while slow rows are read."""
+
+from __future__ import annotations
+
+import threading
+
+from critresp.screens import queue as queue_module
+from critresp.screens.queue import QueueScreen
+
+from .helpers import settle
+
+SIZE = (120, 30)
+
+
+def _header(queue: QueueScreen) -> str:
+    return str(queue.query_one("#queue-header").content)
+
+
+async def test_quick_rows_come_with_the_header_in_one_frame(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        drawn: list[str] = []
+        orig = queue._render_header
+
+        def render_header() -> None:
+            orig()
+            drawn.append(_header(queue))
+
+        queue._render_header = render_header  # type: ignore[method-assign]
+        await pilot.press("1")  # tier 1 only
+        await settle(pilot)
+        # drawn once, with the rows (and their count): never the filter without them
+        assert len(drawn) == 1 and "tiers: T1" in drawn[0] and " of " in drawn[0]
+        assert queue._header_timer is None  # the rows stopped the wait
+        assert all(r.tier == 1 for r in queue.rows)
+
+
+async def test_slow_rows_do_not_hold_back_the_new_header(make_app, store, monkeypatch) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        gate = threading.Event()
+        orig_page = store.queue_page
+
+        def slow_page(*a, **k):  # type: ignore[no-untyped-def]
+            gate.wait(10)
+            return orig_page(*a, **k)
+
+        monkeypatch.setattr(store, "queue_page", slow_page)
+        monkeypatch.setattr(queue_module, "HEADER_WAITS_S", 0.001)
+        await pilot.press("2")
+        for _ in range(200):  # the header's timer fires while the rows are still being read
+            if "tiers: T2" in _header(queue):
+                break
+            await pilot.pause()
+        assert "tiers: T2" in _header(queue) and " of " not in _header(queue)
+        assert not all(r.tier == 2 for r in queue.rows)  # the old rows are still there
+        gate.set()
+        await settle(pilot)
+        assert "tiers: T2" in _header(queue) and " of " in _header(queue)
+        assert queue.rows and all(r.tier == 2 for r in queue.rows)
