@@ -135,13 +135,15 @@ class ActionApplied(Message):
 
 
 class PiiRevealed(Message):
-    def __init__(self, case_id: str, party_id: str, field: str, value: str | None, error: str | None = None) -> None:
+    def __init__(self, case_id: str, party_id: str, field: str, value: str | None, error: str | None = None,
+                 visit: int | None = None) -> None:
         super().__init__()
         self.case_id = case_id
         self.party_id = party_id
         self.field = field
         self.value = value
         self.error = error
+        self.visit = visit  # the case screen's visit that asked (None: any)
 
 
 class MacrosLoaded(Message):

@@ -122,3 +122,35 @@ async def test_the_party_history_is_set_when_its_tab_is_shown(make_app) -> None:
         await settle(pilot)
         assert case.query_one("#case-tabs").active == "history"
         assert str(history_view.content) == history_text(case.history).plain
+
+
+async def test_a_reveal_after_an_open_from_the_read_ahead_shows_the_clear_value(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        queue = await _rest_on(pilot, "down")
+        assert queue._prefetched.prepared is not None
+        case = await open_case(pilot)
+        assert case._ready() is not None  # shown from the prepared texts
+        party = case.detail.parties[0]
+        side = case.query_one("#case-side", TextView)
+        assert party.email_masked in side.content.plain
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("enter")  # the first party's email
+        await settle(pilot)
+        clear = case.revealed[(party.id, "email")]
+        assert case._ready() is None  # the prepared (masked) texts are not used any more
+        assert clear in side.content.plain and "revealed - audited" in side.content.plain
+        # a reveal answered after the associate left and came back is not shown
+        from critresp.messages import PiiRevealed
+
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # the same case, a new visit
+        await settle(pilot)
+        assert case.revealed == {} and clear not in side.content.plain
+        case.on_pii_revealed(PiiRevealed(case.case_id, party.id, "email", clear, visit=case._visit - 1))
+        assert case.revealed == {} and clear not in side.content.plain

@@ -100,6 +100,7 @@ async def test_the_direct_scrollbar_draws_textual_lines_and_still_scrolls(make_a
         bar = table.vertical_scrollbar
         assert isinstance(bar, DirectScrollBar) and bar.display and bar.size.height > 5
         mine, textual = _bar_lines_both_ways(bar)
+        assert bar._lines_for is not None  # drawn by the direct path, not Textual's
         assert mine == textual and len(mine) == bar.size.height
         # the thumb moves with the rows: drawn again, still Textual's lines
         await pilot.press("end")

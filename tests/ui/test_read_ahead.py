@@ -340,9 +340,44 @@ async def test_a_page_read_ahead_brings_its_rows_rendered_and_countdowns_as_of_t
         assert kept and changed, "the clock moved 7 minutes: some countdowns read otherwise, some not"
         widths = table.row_spec().widths
         for i in kept:  # rendered ahead and used as rendered
-            key = (table._keys[i], 0, table._generation, widths, False, i % 2 == 1, None)
-            assert table._strips.get(key) is ahead.ready[i][1]
+            assert table._strips.get(table._row_key(i, widths, False, None)) is ahead.ready[i][1]
         # what the table draws equals rows rendered from scratch
+        region = table.size.region
+        drawn = table.render_lines(region)
+        table._strips.clear()
+        assert drawn == table.render_lines(region)
+
+
+async def test_a_page_read_ahead_for_another_query_or_theme_is_not_used(make_app) -> None:
+    from critresp.messages import PageReadAhead
+    from critresp.widgets.queue_table import QueueTable
+
+    app = make_app(page_size=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        table = queue.query_one(QueueTable)
+        await pilot.press("G")
+        await settle(pilot)
+        ahead = queue._page_ahead
+        assert ahead is not None and ahead.ready
+        # an answer for another query, arriving late: not kept
+        queue._page_ahead = None
+        queue.on_page_read_ahead(PageReadAhead(ahead.direction, replace(ahead.query, search="else"),
+                                               ahead.from_cursor, ahead.page, ahead.epoch, ahead.ready, ahead.spec))
+        assert queue._page_ahead is None
+        queue.on_page_read_ahead(ahead)
+        assert queue._page_ahead is ahead
+        # the theme changes before the page key: the rows rendered ahead have the old
+        # colours and are not used (the page itself is)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await settle(pilot)
+        assert queue._page_ahead is ahead
+        await pilot.press("j")
+        assert [r.id for r in queue.rows] == [r.id for r in ahead.page.rows]
+        widths = table.row_spec().widths
+        for i, (_cells, strip) in ahead.ready.items():
+            assert table._strips.get(table._row_key(i, widths, False, None)) is not strip
         region = table.size.region
         drawn = table.render_lines(region)
         table._strips.clear()

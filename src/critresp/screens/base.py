@@ -154,8 +154,12 @@ class BaseScreen(Screen):
         nothing marked dirty, which can come before the frame of a change just made
         (the changed widget tells the screen from its own idle turn): a re-read started
         there ran its query during that frame and slowed it (docs/performance.md,
-        session 7). Nothing runs if the screen paints no frame (it was covered)."""
+        session 7). Callers make sure a frame follows (they just changed what is
+        shown). If the screen is covered first, the callbacks are dropped."""
         self.__dict__.setdefault("_after_frame", []).append(partial(callback, *args))
+
+    def _on_screen_suspend(self) -> None:
+        self.__dict__["_after_frame"] = []  # (see call_after_frame)
 
     # Performance (docs/performance.md, "Opening a case"): Textual's screen-stack habits
     # cost the open of a case frames and a restyle. Textual is pinned exactly;

@@ -119,6 +119,7 @@ class CaseScreen(BaseScreen):
         self.detail: CaseDetail | None = detail
         self.history: PartyHistory | None = history if detail is not None else None
         self._prepared = prepared  # texts built with a read ahead (see _ready)
+        self._visit = getattr(self, "_visit", 0) + 1  # answers to a reveal of an earlier visit are not shown
         # PII reveals are per case and per visit: another case (or this one again) starts masked
         self.revealed: dict[tuple[str, str], str] = {}
         self.form_drafts: dict[str, str] = {}  # FORM_TEXT_FIELDS key -> text kept after a refusal
@@ -164,8 +165,8 @@ class CaseScreen(BaseScreen):
         self._load_form_drafts(case_id)
 
     def wrap_specs(self) -> WrapSpecs:
-        """The text views' (width, indent) now, for texts prepared ahead of an open
-        (none before the screen was first shown)."""
+        """How the text views wrap and draw a text now (``TextView.wrap_spec``), for
+        texts prepared ahead of an open (none before the screen was first shown)."""
         if not self.is_mounted:
             return {}
         specs = {}
@@ -308,7 +309,7 @@ class CaseScreen(BaseScreen):
 
     def _ready(self) -> PreparedCase | None:
         """The texts prepared with the read ahead, if they are of the detail shown
-        (and the history shown, for its text) and nothing is revealed."""
+        and nothing is revealed (they are built masked)."""
         p = self._prepared
         return p if p is not None and p.detail is self.detail and not self.revealed else None
 
@@ -360,9 +361,7 @@ class CaseScreen(BaseScreen):
                 history_view.update(Text())
             return
         self._history_due = self._history_blank = False
-        p = self._prepared
-        ready = p is not None and p.history is h and p.history_text is not None
-        history_view.update(p.history_text if ready else history_text(h))  # type: ignore[union-attr,arg-type]
+        history_view.update(history_text(h))
 
     # ------------------------------------------------------------------ helpers
     def _now(self):
@@ -786,23 +785,25 @@ class CaseScreen(BaseScreen):
 
         def done(choice: tuple[str, str] | None) -> None:
             if choice:
-                self.reveal(self.case_id, choice[0], choice[1])
+                self.reveal(self.case_id, choice[0], choice[1], self._visit)
 
         self.app.push_screen(PickerModal("Reveal PII (every reveal is audited)", options), done)
 
     @work(thread=True, group="reveal", exit_on_error=False)
-    def reveal(self, case_id: str, party_id: str, field: str) -> None:
+    def reveal(self, case_id: str, party_id: str, field: str, visit: int | None = None) -> None:
         try:
             value = self.capp.store.reveal_pii(self.capp.actor, case_id, party_id, field)
         except Exception as exc:  # noqa: BLE001
-            self.post_message(PiiRevealed(case_id, party_id, field, None, str(exc)))
+            self.post_message(PiiRevealed(case_id, party_id, field, None, str(exc), visit=visit))
             return
         self.capp.nudge_sync_from_thread()  # the audited reveal is in the outbox: push it now
-        self.post_message(PiiRevealed(case_id, party_id, field, value))
+        self.post_message(PiiRevealed(case_id, party_id, field, value, visit=visit))
 
     def on_pii_revealed(self, message: PiiRevealed) -> None:
-        if message.case_id != self.case_id:
-            return  # revealed (and audited) for a case no longer on this screen: never shown here
+        if message.case_id != self.case_id or (message.visit is not None and message.visit != self._visit):
+            # revealed (and audited) for a case no longer on this screen, or in a visit
+            # the associate has left (reveals are per visit): never shown here
+            return
         if message.error is not None or message.value is None:
             self.notify(Text(f"Reveal refused: {message.error or 'no value'}"), severity="error")
             return

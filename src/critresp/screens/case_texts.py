@@ -252,20 +252,19 @@ def history_text(h: PartyHistory) -> Text:
 @dataclass(frozen=True, eq=False)
 class PreparedCase:
     """A case's texts built (and the text views' wrapped) off the UI thread, for the
-    read they were built from (``detail`` / ``history``, compared by identity) and
-    nothing revealed. The header is not here: its clocks are built when shown."""
+    read they were built from (``detail``, compared by identity) and nothing
+    revealed. Not here: the header (its clocks are built when shown) and the party
+    history's text (built when its tab is first shown)."""
 
     detail: CaseDetail
-    history: PartyHistory | None
     side: Text
     timeline: Text
     notices: Text
     notices_label: str
-    history_text: Text | None
     wrapped: Mapping[str, Wrapped]  # view id -> its text wrapped (views with a WrapSpecs entry)
 
 
-def prepare(detail: CaseDetail, history: PartyHistory | None, console: Console, specs: WrapSpecs) -> PreparedCase:
+def prepare(detail: CaseDetail, console: Console, specs: WrapSpecs) -> PreparedCase:
     """Runs on a worker's thread: the texts of a case just read, wrapped for the
     views in ``specs`` (``case-side`` / ``case-timeline``) and their rows in view
     rendered."""
@@ -277,5 +276,4 @@ def prepare(detail: CaseDetail, history: PartyHistory | None, console: Console, 
         spec = specs.get(view_id)
         if spec is not None:
             wrapped[view_id] = wrap_text(console, text, spec)
-    return PreparedCase(detail, history, side, timeline, notices, label,
-                        history_text(history) if history is not None else None, wrapped)
+    return PreparedCase(detail, side, timeline, notices, label, wrapped)

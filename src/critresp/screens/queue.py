@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from typing import Iterable
 
+from rich.console import Console
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
@@ -23,6 +25,8 @@ from ..widgets.status import BottomBar
 from .base import BaseScreen, apply_worker_body
 from .case_texts import PreparedCase, WrapSpecs, prepare
 from .modals import FieldSpec, FormModal, PickerModal
+
+log = logging.getLogger(__name__)
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("tier", "Tier", 4),
@@ -135,18 +139,21 @@ class QueueScreen(BaseScreen):
         self._forget_prefetch()  # something changed (sync, an action, back from a case)
         self._token += 1
         self._read_ahead_token = self._token  # then read the cursor's case ahead again
-        side, cursor = self._window
-        after = cursor if side == "after" else None
-        before = cursor if side == "before" else None
+        after, before = self._window_bounds()
         self._load(self.query_state, "refresh", self._token, after, before, self.current_case_id(), True)
+
+    def _window_bounds(self) -> tuple[QueueCursor | None, QueueCursor | None]:
+        """(after, before) of the page on screen, for reading it again."""
+        side, cursor = self._window
+        return (cursor, None) if side == "after" else (None, cursor)
 
     def load_next(self) -> None:
         """The page after this one: the one read ahead if there is one (see
-        ``_take_page_ahead``), else read now."""
+        ``_show_page_ahead``), else read now."""
         if self.page is None or self.page.next_cursor is None:
             return
         self._token += 1
-        if not self._show_page_ahead("next", self.page.next_cursor):
+        if not self._show_page_ahead("next", self.page.next_cursor):  # (read ahead?)
             self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False)
 
     def load_prev(self) -> None:
@@ -165,10 +172,8 @@ class QueueScreen(BaseScreen):
         in its own handler, without a query and a worker's round trip (~8-10 ms of a
         ~25 ms page key); the page is read again after its first frame."""
         page = self.page
-        if page is None or not self.rows or self.app.screen is not self:
+        if page is None or not self.rows or not self._may_read_ahead():
             return
-        if not getattr(self.capp.store, "is_open", True):
-            return  # the console's store is still opening (cold start)
         at = self.table.cursor_row
         edges = [(len(self.rows) - 1 - at, "next", page.next_cursor), (at, "prev", page.prev_cursor)]
         near = sorted((rows, d, c) for rows, d, c in edges if c is not None and rows < PAGE_AHEAD_ROWS)
@@ -182,28 +187,43 @@ class QueueScreen(BaseScreen):
         if self._page_ahead_asked == wanted:
             return  # being read
         self._page_ahead_asked = wanted
-        self._read_page_ahead(self.query_state, direction, cursor, self._data_epoch, self.table.row_spec())
+        table = self.table
+        self._read_page_ahead(self.query_state, direction, cursor, self._data_epoch, table, table.row_spec())
 
     @work(thread=True, group="page-ahead", exclusive=True, exit_on_error=False)
     def _read_page_ahead(self, query: QueueQuery, direction: str, cursor: QueueCursor, epoch: int,
-                         spec: RowSpec | None) -> None:
-        """The page, and the rows it will show first built and rendered (``spec``)."""
+                         table: QueueTable, spec: RowSpec | None) -> None:
+        """The page, and the rows it will show first built and rendered (``spec``).
+
+        Runs on a worker's thread. The row cells' and the table's style caches are
+        plain dicts it reads and adds to while the UI thread may too: each step is
+        one dict operation (atomic under the GIL) and both threads store the same
+        values, so either may win."""
         after, before = (cursor, None) if direction == "next" else (None, cursor)
         try:
             page = self.capp.store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
-            ready: dict[int, tuple[list[Text], Strip | None]] = {}
-            if spec is not None and page.rows:
+        except Exception:  # noqa: BLE001 - a read ahead only; the page key reads (and reports) again
+            self.post_message(PageReadAhead(direction, query, cursor, None, epoch))  # type: ignore[arg-type]
+            return
+        ready: dict[int, tuple[list[Text], Strip | None]] = {}
+        if spec is not None and page.rows:
+            try:
                 n = len(page.rows)
                 # a next page shows from its first row, a previous one up to its last
                 shown = range(min(n, spec.rows)) if direction == "next" else range(max(0, n - spec.rows), n)
                 now = self.capp.clock.now()
                 cells = {i: self._row_cells(page.rows[i], now) for i in shown}
-                strips = self.table.render_rows(spec, cells)
+                strips = table.render_rows(spec, cells)
                 ready = {i: (cells[i], strips.get(i)) for i in shown}
-        except Exception:  # noqa: BLE001 - a read ahead only; the page key reads (and reports) again
-            self.post_message(PageReadAhead(direction, query, cursor, None, epoch))  # type: ignore[arg-type]
-            return
+            except Exception as exc:  # noqa: BLE001 - the page is kept; its rows are built when shown
+                log.warning("page read ahead: building its rows failed (%s)", type(exc).__name__)
+                ready = {}
         self.post_message(PageReadAhead(direction, query, cursor, page, epoch, ready, spec))  # type: ignore[arg-type]
+
+    def _may_read_ahead(self) -> bool:
+        """Reads ahead run only while the queue is shown and the console's store is
+        open (not while it is still opening, at a cold start)."""
+        return self.app.screen is self and getattr(self.capp.store, "is_open", True)
 
     def on_page_read_ahead(self, message: PageReadAhead) -> None:
         if self._page_ahead_asked == (message.direction, message.from_cursor, message.query, message.epoch):
@@ -226,7 +246,8 @@ class QueueScreen(BaseScreen):
             self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token))  # type: ignore[arg-type]
         finally:
             self._ready_rows = None
-        self.call_after_frame(self._reread_page, token)
+        if ahead.page.rows:  # (an empty page changes nothing on screen: nothing to read again)
+            self.call_after_frame(self._reread_page, token)
         return True
 
     def _fresh_ready_rows(self, ahead: PageReadAhead):  # type: ignore[no-untyped-def]
@@ -240,7 +261,7 @@ class QueueScreen(BaseScreen):
         for index, (cells, strip) in ahead.ready.items():
             row = rows[index]
             due = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
-            if due.plain != cells[1].plain or due.style != cells[1].style or due.spans != cells[1].spans:
+            if not _same_text(due, cells[1]):
                 cells, strip = [cells[0], due, *cells[2:]], None
             ready[index] = (cells, strip)
         return ready, ahead.spec
@@ -250,8 +271,7 @@ class QueueScreen(BaseScreen):
         (unless something newer was asked for meanwhile)."""
         if token != self._token:
             return
-        side, cursor = self._window
-        after, before = (cursor, None) if side == "after" else (None, cursor)
+        after, before = self._window_bounds()
         self._load(self.query_state, "refresh", token, after, before, self.current_case_id(), False)
 
     @work(thread=True, group="queue", exclusive=True, exit_on_error=False)
@@ -405,7 +425,7 @@ class QueueScreen(BaseScreen):
             if old is None:
                 continue  # not shown yet: built with a fresh countdown when it is
             cell = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
-            if isinstance(old, Text) and old.plain == cell.plain and old.style == cell.style:
+            if isinstance(old, Text) and _same_text(old, cell):
                 continue
             changed.append((row.id, cell))
         if not changed:
@@ -515,24 +535,27 @@ class QueueScreen(BaseScreen):
         self._prefetch_wanted = case_id
         if self._prefetch_busy:
             return  # the running read ahead asks again when it is done
-        if self.app.screen is not self:
-            return  # (on return the rows are re-read, and the cursor's case read ahead after them)
-        if not getattr(self.capp.store, "is_open", True):
-            return  # the console's store is still opening (cold start): not for a read ahead
+        if not self._may_read_ahead():
+            return  # (back on the queue the rows are re-read, and the cursor's case read ahead after them)
         if self._prefetched is not None and self._prefetched.case_id == case_id:
             return
         self._prefetch_busy = True
         # the case screen's text views, as they are now: the texts are wrapped for them
-        self._prefetch_case(case_id, self._data_epoch, self.capp.case_screen().wrap_specs())
+        self._prefetch_case(case_id, self._data_epoch, self.capp.case_screen().wrap_specs(), self.app.console)
 
     @work(thread=True, group="prefetch-case", exit_on_error=False)
-    def _prefetch_case(self, case_id: str, epoch: int, specs: WrapSpecs) -> None:
+    def _prefetch_case(self, case_id: str, epoch: int, specs: WrapSpecs, console: Console) -> None:
         try:
             detail, history = self._read_detail_and_history(case_id)
-            prepared = prepare(detail, history, self.app.console, specs) if detail is not None else None
         except Exception:  # noqa: BLE001 - a read ahead only; Enter reads (and reports) again
             self.post_message(CasePrefetched(case_id, None, None, epoch, ok=False))
             return
+        prepared = None
+        if detail is not None:
+            try:
+                prepared = prepare(detail, console, specs)
+            except Exception as exc:  # noqa: BLE001 - the read is kept; the case screen builds its texts
+                log.warning("case read ahead: building its texts failed (%s)", type(exc).__name__)
         self.post_message(CasePrefetched(case_id, detail, history, epoch, ok=True, prepared=prepared))
 
     def on_case_prefetched(self, message: CasePrefetched) -> None:
@@ -756,3 +779,8 @@ class QueueScreen(BaseScreen):
     def on_sync_changes(self, report) -> None:
         if report.changed_case_ids or report.new_t0_case_ids or report.pushed or report.rejected:
             self.refresh_rows()
+
+
+def _same_text(a: Text, b: Text) -> bool:
+    """Two cells draw the same (text, style and spans)."""
+    return a.plain == b.plain and a.style == b.style and a.spans == b.spans

@@ -39,7 +39,6 @@ from .lines import DirectLines
 Column = tuple[str, str, "int | None"]  # key, label, width (None: takes the remaining width)
 
 
-
 class RowSpec(NamedTuple):
     """How the table draws its rows now (``QueueTable.row_spec``): rows rendered off
     the UI thread with it (``render_rows``) are used while it still holds."""
@@ -207,8 +206,7 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
                     continue
                 self._cells[index] = cells
                 if use_strips and strip is not None and index != self._cursor:
-                    even = self.zebra_stripes and index % 2 == 1
-                    self._strips[(keys[index], 0, self._generation, widths, False, even, None)] = strip
+                    self._strips[self._row_key(index, widths, False, None)] = strip
         self._update_virtual_size()
         self.refresh()
         self._scroll_cursor_visible(center=False)
@@ -407,6 +405,12 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
             segments.append(Segment("".join(run), run_style))
         return Strip(segments)
 
+    def _row_key(self, index: int, widths: tuple[int, ...], cursor: bool, cursor_style: Style | None) -> tuple:
+        """A row's strip in the cache: its key and content version, the styles'
+        generation, the columns' widths, cursor (with the cursor style) and stripe."""
+        even = self.zebra_stripes and index % 2 == 1
+        return (self._keys[index], self._version[index], self._generation, widths, cursor, even, cursor_style)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
@@ -426,8 +430,7 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         cursor = index == self._cursor
         even = self.zebra_stripes and index % 2 == 1
         row_base = styles["even"] if even else styles["base"]
-        key = (self._keys[index], self._version[index], self._generation, widths, cursor, even,
-               styles["cursor"] if cursor else None)
+        key = self._row_key(index, widths, cursor, styles["cursor"] if cursor else None)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._line(self._row(index), widths, row_base, styles["cursor"] if cursor else None)

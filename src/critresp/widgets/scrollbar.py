@@ -80,4 +80,3 @@ def direct_vertical_scrollbar(widget: Widget) -> ScrollBar:
         scroll_bar.display = False
         widget.app._start_widget(widget, scroll_bar)
     return widget._vertical_scrollbar
-

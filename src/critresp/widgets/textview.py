@@ -8,9 +8,13 @@ given, before the frame. Only the lines in view are turned into strips (the Line
 so a case with hundreds of events costs no more to show than a short one.
 
 The text is wrapped at the view's width when it is given (hidden on a tab not shown,
-at the width it last had) and again when the width changes. Callers pass
-already-safe ``Text`` (``widgets.safe``); it is rendered as given, never parsed as
-markup. Mouse selection copies the text as given: a wrapped line is not broken.
+at the width it last had) and again when the width changes; or it comes wrapped,
+with its first rows rendered, from a worker (``wrap_text`` with the view's
+``wrap_spec``: the case read ahead) and is used if the view still wraps and draws
+that way. Callers pass already-safe ``Text`` (``widgets.safe``); it is rendered as
+given, never parsed as markup. Mouse selection copies the text as given: a wrapped
+line is not broken. The offsets a selection needs are drawn only while the mouse
+is over the view or text is selected.
 """
 
 from __future__ import annotations
