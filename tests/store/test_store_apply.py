@@ -379,3 +379,57 @@ def test_pulled_event_dicts_are_stored_as_their_records_would_be(tmp_path, clock
         finally:
             s.close()
     assert len(rows[0]) == 3 and rows[0] == rows[1]
+
+
+def test_open_cases_are_found_by_search_as_they_open_and_close(store: Store) -> None:
+    """A search of open cases narrows in the full-text index by a word every open
+    case's document holds (migration 5); it follows every open and close: a local
+    resolve, a pulled resolve, a pulled reopen, a local reopen. The results always
+    equal the cases that match and are open, and every document is its source text."""
+    from critresp.store.migrations import CASE_DOC_TEXT
+    from critresp.store.queue import OPEN_DOC_TOKEN
+    from critresp.store.views import QueueQuery
+
+    data = simple_dataset(4)
+    store.import_dataset(data)
+    store.import_dataset(R.Dataset(events=tuple(
+        event(f"E-{i}", f"CR-000{i}", body=f"melon crate {i}") for i in range(4))))
+
+    def open_hits() -> set[str]:
+        return {r.id for r in store.queue_page(QueueQuery(search="melon")).rows}
+
+    def expected() -> set[str]:
+        every = store.queue_page(QueueQuery(search="melon", include_resolved=True)).rows
+        return {r.id for r in every if r.status is not CaseStatus.RESOLVED}
+
+    def documents_right() -> None:
+        with store.engine.connect() as conn:
+            wrong = conn.exec_driver_sql(
+                f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
+            ).fetchall()
+            marked = {r[0] for r in conn.exec_driver_sql(
+                "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
+                (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
+            opened = {r[0] for r in conn.exec_driver_sql("SELECT id FROM cases WHERE is_open = 1").fetchall()}
+        assert wrong == [] and marked == opened
+
+    assert open_hits() == expected() == {"CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+    documents_right()
+    assert store.apply(DANA, mu.Resolve(case_id="CR-0001", code="no_violation")).ok  # resolved here
+    assert open_hits() == expected() == {"CR-0000", "CR-0002", "CR-0003"}
+    documents_right()
+    resolved = case("CR-0002", status="resolved", version=7)  # resolved elsewhere, pulled
+    store.apply_pull(R.Dataset(cases=(resolved,)), "c1")
+    assert open_hits() == expected() == {"CR-0000", "CR-0003"}
+    documents_right()
+    reopened = case("CR-0002", status="investigating", version=8)  # reopened elsewhere, pulled
+    store.apply_pull(R.Dataset(cases=(reopened,)), "c2")
+    assert open_hits() == expected() == {"CR-0000", "CR-0002", "CR-0003"}
+    documents_right()
+    assert store.apply(DANA, mu.Reopen(case_id="CR-0001", reason="new evidence")).ok  # reopened here
+    assert open_hits() == expected() == {"CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+    documents_right()
+    # the count agrees, and resolved cases are still found when asked for
+    assert store.queue_count(QueueQuery(search="melon")) == 4
+    assert {r.id for r in store.queue_page(QueueQuery(search="melon", include_resolved=True)).rows} == {
+        "CR-0000", "CR-0001", "CR-0002", "CR-0003"}

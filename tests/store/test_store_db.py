@@ -178,7 +178,7 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
     steps: list[int] = []
     s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
     try:
-        assert steps == [4]
+        assert steps == [4, 5]
         assert [r.id for r in s.queue_page(QueueQuery(search="eggs bag ")).rows] == ["CR-0001"]
         with s.engine.connect() as conn:
             names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -190,6 +190,48 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
     fresh: list[int] = []
     Store.open(tmp_path / "new.db", FixedClock(T0), on_migrate=lambda n, what: fresh.append(n)).close()
     assert fresh == []
+
+
+def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
+    from critresp.domain import mutations as mu
+    from critresp.domain import records as R
+    from critresp.store.migrations import CASE_DOC_DDL, CASE_DOC_TEXT, CASE_DOC_TEXT_V4
+    from critresp.store.views import QueueQuery
+
+    from store_data import DANA, event
+
+    path = tmp_path / "s.db"
+    s = Store.open(path, FixedClock(T0))
+    s.import_dataset(simple_dataset(3))
+    s.import_dataset(R.Dataset(events=tuple(event(f"E-{i}", f"CR-000{i}", body="torn bag") for i in range(3))))
+    assert s.apply(DANA, mu.Resolve(case_id="CR-0002", code="no_violation")).ok
+    s.close()
+    # the same data as a schema-4 store: documents without the open mark, no trigger
+    con = sqlite3.connect(path)
+    con.execute("DROP TRIGGER case_doc_open_state")
+    con.execute("DROP TABLE case_doc")
+    con.execute(CASE_DOC_DDL)
+    con.execute(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT_V4} FROM cases c")
+    con.execute("UPDATE schema_version SET version = 4")
+    con.commit()
+    con.close()
+    steps: list[int] = []
+    s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
+    try:
+        assert steps == [5]
+        assert {r.id for r in s.queue_page(QueueQuery(search="torn bag")).rows} == {"CR-0000", "CR-0001"}
+        assert {r.id for r in s.queue_page(QueueQuery(search="torn", include_resolved=True)).rows} == {
+            "CR-0000", "CR-0001", "CR-0002"}
+        with s.engine.connect() as conn:
+            wrong = conn.exec_driver_sql(
+                f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
+            ).fetchall()
+            assert wrong == []
+        # and the trigger is back: a reopened case is found again
+        assert s.apply(DANA, mu.Reopen(case_id="CR-0002", reason="new evidence")).ok
+        assert {r.id for r in s.queue_page(QueueQuery(search="torn")).rows} == {"CR-0000", "CR-0001", "CR-0002"}
+    finally:
+        s.close()
 
 
 def test_a_non_durable_write_syncs_nothing_and_hands_the_connection_back_durable(tmp_path: Path) -> None:

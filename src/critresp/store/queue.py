@@ -32,6 +32,9 @@ ROW_COLUMNS = (
 )
 
 _TERM = re.compile(r"\w+", re.UNICODE)
+# In every open case's search document (migrations.CASE_DOC_TEXT, migration 5): a
+# search of open cases matches it too, so the index narrows to open cases itself.
+OPEN_DOC_TOKEN = "zzcropenzz"
 MAX_TERMS = 16
 
 
@@ -98,7 +101,8 @@ def where(q: QueueQuery) -> tuple[list[str], dict[str, Any]]:
             conds.append("c.id IN (SELECT cp.case_id FROM case_party cp WHERE cp.party_id = :sid)")
 
     statuses = effective_statuses(q)
-    if all(s.is_open for s in statuses):
+    open_only = all(s.is_open for s in statuses)
+    if open_only:
         conds.append("c.is_open = 1")
         if len(statuses) < sum(1 for s in CaseStatus if s.is_open):
             conds.append(_in("+c.status", "st", sorted(s.value for s in statuses), params))
@@ -137,6 +141,8 @@ def where(q: QueueQuery) -> tuple[list[str], dict[str, Any]]:
         params["prole"] = str(q.party_role.value if hasattr(q.party_role, "value") else q.party_role)
 
     match = fts_query(q.search)
+    if match is not None and open_only:
+        match += f' "{OPEN_DOC_TOKEN}"'  # open cases' documents only (OPEN_DOC_TOKEN)
     if match is not None:
         # one document per case (migration 4): the matching case rowids, no per-event collection
         conds.append("c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH :fts)")
