@@ -433,3 +433,55 @@ def test_open_cases_are_found_by_search_as_they_open_and_close(store: Store) -> 
     assert store.queue_count(QueueQuery(search="melon")) == 4
     assert {r.id for r in store.queue_page(QueueQuery(search="melon", include_resolved=True)).rows} == {
         "CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+
+
+def _marker_right(s: Store) -> None:
+    """Every document is its source text, and the open cases' marker is on exactly the open cases."""
+    from critresp.store.migrations import CASE_DOC_TEXT
+    from critresp.store.queue import OPEN_DOC_TOKEN
+
+    with s.engine.connect() as conn:
+        wrong = conn.exec_driver_sql(
+            f"SELECT c.id FROM cases c JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
+        ).fetchall()
+        marked = {r[0] for r in conn.exec_driver_sql(
+            "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
+            (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
+        opened = {r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM cases c WHERE is_open = 1 AND EXISTS (SELECT 1 FROM case_doc d WHERE d.rowid = c.rowid)"
+        ).fetchall()}
+    assert wrong == [] and marked == opened
+
+
+def test_the_open_marker_follows_a_catch_up_a_first_sync_and_a_rejection(tmp_path, clock) -> None:
+    from critresp.store.api import PushResult
+    from critresp.store.views import QueueQuery
+
+    s = Store.open(tmp_path / "s.db", clock)
+    try:
+        data = simple_dataset(4)
+        # a first sync over three pages: a case resolved on page 2, reopened on page 3
+        s.apply_pull(R.Dataset(cases=data.cases, parties=data.parties, case_parties=data.case_parties,
+                               associates=data.associates), "p1", more=True)
+        s.apply_pull(R.Dataset(cases=(case("CR-0001", status="resolved", version=3),),
+                               events=(event("E-1", "CR-0001", body="plum jam"),)), "p2", more=True)
+        s.apply_pull(R.Dataset(cases=(case("CR-0001", status="investigating", version=4),),
+                               events=(event("E-2", "CR-0002", body="plum pie"),)), "p3")
+        assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001", "CR-0002"}
+        _marker_right(s)
+        # a later catch-up over two pages: resolved on its first page, text on its last
+        s.apply_pull(R.Dataset(cases=(case("CR-0002", status="resolved", version=9),)), "p4", more=True)
+        s.apply_pull(R.Dataset(events=(event("E-3", "CR-0003", body="plum tart"),)), "p5")
+        assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001", "CR-0003"}
+        _marker_right(s)
+        # a local resolve the server refuses: the case is open again, and found again
+        assert s.apply(DANA, mu.Resolve(case_id="CR-0003", code="no_violation")).ok
+        assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001"}
+        entry = s.outbox_pending()[0]
+        s.record_push_results([PushResult(seq=entry.seq, mutation_id=entry.mutation.mutation_id, status="rejected",
+                                          code="conflict", message="no")])
+        s.apply_pull(R.Dataset(), "p6")
+        assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001", "CR-0003"}
+        _marker_right(s)
+    finally:
+        s.close()

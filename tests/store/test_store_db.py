@@ -195,7 +195,7 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
 def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
     from critresp.domain import mutations as mu
     from critresp.domain import records as R
-    from critresp.store.migrations import CASE_DOC_DDL, CASE_DOC_TEXT, CASE_DOC_TEXT_V4
+    from critresp.store.migrations import CASE_DOC_DDL, CASE_DOC_OPEN_TRIGGER_V5, CASE_DOC_TEXT, CASE_DOC_TEXT_V4
     from critresp.store.views import QueueQuery
 
     from store_data import DANA, event
@@ -227,9 +227,62 @@ def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -
                 f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
             ).fetchall()
             assert wrong == []
-        # and the trigger is back: a reopened case is found again
-        assert s.apply(DANA, mu.Reopen(case_id="CR-0002", reason="new evidence")).ok
-        assert {r.id for r in s.queue_page(QueueQuery(search="torn")).rows} == {"CR-0000", "CR-0001", "CR-0002"}
+            trigger = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'case_doc_open_state'").scalar()
+        # the trigger is back, as the code has it, and holds the documents' text now
+        assert trigger == CASE_DOC_OPEN_TRIGGER_V5.replace(" IF NOT EXISTS", "") and CASE_DOC_TEXT in trigger
+        # the trigger alone (a bare update of the column: nothing else rebuilds the document)
+        from critresp.store.queue import OPEN_DOC_TOKEN
+
+        def marked() -> set[str]:
+            with s.engine.connect() as conn:
+                return {r[0] for r in conn.exec_driver_sql(
+                    "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
+                    (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
+
+        assert marked() == {"CR-0000", "CR-0001"}
+        with s.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE cases SET is_open = 0 WHERE id = 'CR-0000'")
+            conn.exec_driver_sql("UPDATE cases SET is_open = 1 WHERE id = 'CR-0002'")
+            conn.exec_driver_sql("UPDATE cases SET is_open = 1 WHERE id = 'CR-0001'")  # unchanged: not rebuilt
+        assert marked() == {"CR-0001", "CR-0002"}
+    finally:
+        s.close()
+
+
+def test_migration_5_after_a_first_sync_that_was_cut_short(tmp_path: Path) -> None:
+    """A first sync stopped between pages leaves the bulk indexes dropped and the
+    documents to be built; migration 5 re-creates the timeline index it reads through,
+    and the open finishes the documents, marked."""
+    from critresp.domain import records as R
+    from critresp.store.migrations import CASE_DOC_DDL
+    from critresp.store.views import QueueQuery
+
+    from store_data import event
+
+    path = tmp_path / "s.db"
+    s = Store.open(path, FixedClock(T0))
+    data = simple_dataset(3)
+    s.apply_pull(R.Dataset(cases=data.cases, parties=data.parties, case_parties=data.case_parties,
+                           events=(event("E-1", "CR-0001", body="spilled soup"),)), "p1", more=True)
+    s.close()
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM search_stale").fetchone()[0] > 0
+    assert con.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_timeline_case_at'").fetchone() is None
+    con.execute("DROP TRIGGER case_doc_open_state")
+    con.execute("DROP TABLE case_doc")
+    con.execute(CASE_DOC_DDL)
+    con.execute("UPDATE schema_version SET version = 4")
+    con.commit()
+    con.close()
+    steps: list[int] = []
+    s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
+    try:
+        assert steps == [5]
+        with s.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'ix_timeline_case_at'").first()
+            assert conn.exec_driver_sql("SELECT count(*) FROM search_stale").scalar() == 0
+        assert [r.id for r in s.queue_page(QueueQuery(search="soup")).rows] == ["CR-0001"]
     finally:
         s.close()
 

@@ -88,6 +88,28 @@ def test_fts_query_is_always_well_formed(text: str) -> None:
     con.execute("SELECT rowid FROM case_doc WHERE case_doc MATCH ?", (q,)).fetchall()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=30), st.sampled_from(["o", "op", "open", "z", "zz", "\ue000", "\ue000open",
+                                                       "\ue000open ", "\ue000o"])))
+def test_nothing_typed_matches_the_open_cases_marker(text: str) -> None:
+    """Open cases' documents hold a marker word (migration 5); no search text, as
+    the queue turns it into a full-text query, can match that word (a prefix of it
+    would list every open case)."""
+    import sqlite3
+
+    from critresp.store.migrations import CASE_DOC_DDL
+    from critresp.store.queue import OPEN_DOC_TOKEN
+
+    q = fts_query(text)
+    if q is None:
+        return
+    con = sqlite3.connect(":memory:")
+    con.execute(CASE_DOC_DDL)
+    con.execute("INSERT INTO case_doc (text) VALUES (?)", (OPEN_DOC_TOKEN,))
+    assert con.execute("SELECT rowid FROM case_doc WHERE case_doc MATCH ?", (f'"{OPEN_DOC_TOKEN}"',)).fetchall()
+    assert con.execute("SELECT rowid FROM case_doc WHERE case_doc MATCH ?", (q,)).fetchall() == []
+
+
 def test_party_history_and_linked_accounts(store: Store) -> None:
     shared_phone = "(555) 010-7777"
     store.import_dataset(

@@ -72,24 +72,26 @@ CASE_DOC_TEXT_V4 = (  # events in timeline order, so a rebuilt document is the s
     "ORDER BY t.rowid)), '')"
 )
 
-# Migration 5: an open case's document also holds this word. A search of open cases
-# (the queue's default) matches it too, so the full-text index hands SQLite the ~12k
-# open cases' rowids instead of every matching case's (a common word: ~100k at 100k
-# cases, 20-37 ms to collect; 5-8 ms now; docs/performance.md, session 7). The queue
-# still filters on ``cases.is_open``, so the word only narrows; the trigger below
-# keeps it right whenever a case opens or closes. Typed into a search it matches the
-# open cases, which is harmless.
-CASE_DOC_TEXT = f"({CASE_DOC_TEXT_V4}) || CASE WHEN c.is_open THEN ' {OPEN_DOC_TOKEN}' ELSE '' END"
-# A case that opens or closes gets its document rebuilt (if it has one yet: during a
-# first sync the documents are built after the last page).
-CASE_DOC_OPEN_TRIGGER = (
+# Migration 5: an open case's document also holds a marker word (``OPEN_DOC_TOKEN``).
+# A search of open cases (the queue's default) matches it too, so the full-text index
+# hands SQLite the ~12k open cases' rowids instead of every matching case's (a common
+# word at 100k cases: ~100k rowids, 20-37 ms to collect; 5-7 ms now;
+# docs/performance.md, session 7). The queue still filters on ``cases.is_open``: the
+# marker only narrows. The trigger rebuilds a case's document when it opens or
+# closes (if it has one yet: during a first sync the documents are built after the
+# last page). Both are frozen here as migration 5 made them; the trigger holds this
+# text: a new document text needs a migration that rebuilds the documents and
+# re-creates the trigger (tests/store/test_store_db.py checks they agree).
+CASE_DOC_TEXT_V5 = f"({CASE_DOC_TEXT_V4}) || CASE WHEN c.is_open THEN ' {OPEN_DOC_TOKEN}' ELSE '' END"
+CASE_DOC_OPEN_TRIGGER_V5 = (
     "CREATE TRIGGER IF NOT EXISTS case_doc_open_state AFTER UPDATE OF is_open ON cases "
     "WHEN OLD.is_open IS NOT NEW.is_open AND EXISTS (SELECT 1 FROM case_doc WHERE rowid = NEW.rowid) "
     "BEGIN "
     "DELETE FROM case_doc WHERE rowid = NEW.rowid; "
-    f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c WHERE c.rowid = NEW.rowid; "
+    f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT_V5} FROM cases c WHERE c.rowid = NEW.rowid; "
     "END"
 )
+CASE_DOC_TEXT = CASE_DOC_TEXT_V5  # the documents' text now (store.py builds them with it)
 
 
 def _m4_case_doc(conn: Connection) -> None:
@@ -102,10 +104,13 @@ def _m4_case_doc(conn: Connection) -> None:
 
 
 def _m5_open_token(conn: Connection) -> None:
+    # A first sync that was cut short left the timeline's per-case index dropped (it is
+    # rebuilt after the last page); each document reads its case's events through it.
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_timeline_case_at ON timeline (case_id, at)")
     conn.exec_driver_sql("DROP TABLE IF EXISTS case_doc")  # rebuilt whole: faster than row by row
     conn.exec_driver_sql(CASE_DOC_DDL)
-    conn.exec_driver_sql(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} FROM cases c")
-    conn.exec_driver_sql(CASE_DOC_OPEN_TRIGGER)
+    conn.exec_driver_sql(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT_V5} FROM cases c")
+    conn.exec_driver_sql(CASE_DOC_OPEN_TRIGGER_V5)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -135,7 +140,9 @@ def migrate(
 
     ``on_step(number, what)`` is called before each migration that will run on an
     existing store (not for a new, empty one), so a caller can say what is happening
-    during a long one (migration 4 rebuilds the full-text index: ~20 s at 100k cases).
+    during a long one (migrations 4 and 5 each rebuild the full-text index: ~10-20 s
+    at 100k cases). Other critresp processes on the store (an older version still
+    running) must be stopped first: they would keep writing documents the old way.
     """
     target = LATEST if target is None else target
     with write_tx(engine) as conn:
