@@ -48,6 +48,7 @@ class QueueLoaded(Message):
         token: int,
         total: int | None = None,
         keep_case_id: str | None = None,
+        ready: "tuple[dict[int, tuple[list[Text], Strip | None]], RowSpec | None] | None" = None,
     ) -> None:
         super().__init__()
         self.page = page
@@ -56,6 +57,7 @@ class QueueLoaded(Message):
         self.token = token
         self.total = total
         self.keep_case_id = keep_case_id
+        self.ready = ready  # a page read ahead: its rows built ahead, and how they were rendered
 
 
 class CaseLoaded(Message):
@@ -83,13 +85,12 @@ class CasePrefetched(Message):
     """The queue read the case under its cursor ahead of an Enter (``ok`` False: the read failed)."""
 
     def __init__(
-        self, case_id: str, detail: "CaseDetail | None", history: "PartyHistory | None", epoch: int, ok: bool,
+        self, case_id: str, detail: "CaseDetail | None", epoch: int, ok: bool,
         prepared: "PreparedCase | None" = None,
     ) -> None:
         super().__init__()
         self.case_id = case_id
         self.detail = detail
-        self.history = history
         self.epoch = epoch
         self.ok = ok
         self.prepared = prepared  # its texts, built and wrapped in the same worker

@@ -231,6 +231,10 @@ def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'case_doc_open_state'").scalar()
         # the trigger is back, as the code has it, and holds the documents' text now
         assert trigger == CASE_DOC_OPEN_TRIGGER_V5.replace(" IF NOT EXISTS", "") and CASE_DOC_TEXT in trigger
+        from critresp.store.migrations import OPEN_DOC_TOKEN_V5
+        from critresp.store.queue import OPEN_DOC_TOKEN
+
+        assert OPEN_DOC_TOKEN == OPEN_DOC_TOKEN_V5  # what searches add is what the documents hold
         # the trigger alone (a bare update of the column: nothing else rebuilds the document)
         from critresp.store.queue import OPEN_DOC_TOKEN
 

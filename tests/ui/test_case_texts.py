@@ -52,7 +52,7 @@ async def test_an_open_shows_the_texts_prepared_with_the_read_ahead(make_app) ->
             again = wrap_text(app.console, built, view.wrap_spec())
             assert _rows(wrapped.lines) == _rows(again.lines) and wrapped.origins == again.origins
             # its rows in view rendered ahead, as the view renders them
-            assert wrapped.strips and view._ready is wrapped.strips
+            assert wrapped.strips and all(view._strips.get(i) is strip for i, strip in enumerate(wrapped.strips))
             assert [s.text for s in wrapped.strips] == [s.text for s in again.strips]
             assert wrapped.strips == again.strips
         assert str(case.query_one("#case-notices").content) == notices_text(case.detail)[0].plain

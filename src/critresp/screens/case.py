@@ -155,11 +155,11 @@ class CaseScreen(BaseScreen):
             tabs.active = "timeline"
         for scroller in self.query("VerticalScroll, TextView"):
             scroller.scroll_home(animate=False, immediate=True)
-        self._show_or_load_history()
         if detail is None:
             self._show_not_found()
         else:
             self._render_all()
+            self._show_or_load_history()
         if not self.is_current:
             self._post_layout_requests()
         self._load_form_drafts(case_id)
@@ -202,13 +202,15 @@ class CaseScreen(BaseScreen):
 
     # ------------------------------------------------------------------ loading
     def _show_or_load_history(self) -> None:
-        """The party history read with the case (when opened from the queue), else read now."""
+        """The party history read with the case (when opened from the queue), else read
+        now (or, after a read ahead, with the case's re-read after the first frame)."""
         if self.history is not None:
             self._render_history()
         else:
             self._history_blank = self._history_due = False
             self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
-            self._load_history(self.case_id, self._case_token)
+            if self._on_resume != "after-paint":
+                self._load_history(self.case_id, self._case_token)
 
     def _show_not_found(self) -> None:
         self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))

@@ -38,6 +38,13 @@ INBOUND_KINDS = frozenset({"report", "message_in"})
 WrapSpecs = Mapping[str, WrapSpec]
 
 
+def _heading(t: Text, title: str, empty: bool) -> None:
+    """A section's underlined title, and "none" under it when it has nothing."""
+    t.append(title + "\n", style="bold underline")
+    if empty:
+        t.append("none\n", style="dim")
+
+
 def fmt_time(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d %H:%M") if dt else "—"
 
@@ -142,9 +149,7 @@ def order_text(d: CaseDetail) -> Text:
 
 def enforcements_text(d: CaseDetail) -> Text:
     t = Text()
-    t.append("ENFORCEMENT ON THIS CASE\n", style="bold underline")
-    if not d.enforcements:
-        t.append("none\n", style="dim")
+    _heading(t, "ENFORCEMENT ON THIS CASE", empty=not d.enforcements)
     for e in d.enforcements:
         style = "bold magenta" if e.status in (EnforcementStatus.PROPOSED, EnforcementStatus.REVERSAL_PENDING) else ""
         t.append(f"{e.level.label} {e.level.title} ", style="bold")
@@ -220,9 +225,7 @@ def notices_text(d: CaseDetail) -> tuple[Text, str]:
 def history_text(h: PartyHistory) -> Text:
     """The parties' other cases, prior enforcement and linked accounts."""
     t = Text()
-    t.append("OTHER CASES OF THESE PARTIES\n", style="bold underline")
-    if not h.cases:
-        t.append("none\n", style="dim")
+    _heading(t, "OTHER CASES OF THESE PARTIES", empty=not h.cases)
     for c in h.cases:
         t.append_text(tier_text(c.tier))
         t.append(f" {c.id} {c.category} [{c.status.value}] ")
@@ -230,18 +233,16 @@ def history_text(h: PartyHistory) -> Text:
         t.append(f" ({c.involvement.value}) ")
         t.append_text(safe(c.title, single_line=True, limit=80))
         t.append("\n")
-    t.append("\nPRIOR ENFORCEMENT\n", style="bold underline")
-    if not h.enforcements:
-        t.append("none\n", style="dim")
+    t.append("\n")
+    _heading(t, "PRIOR ENFORCEMENT", empty=not h.enforcements)
     for e in h.enforcements:
         t.append(f"{e.level.label} {e.level.title} [{e.status.value}] {e.case_id} → ")
         t.append_text(safe(e.party_name, single_line=True, limit=30))
         t.append(" rule: ")
         t.append_text(safe(e.rule, single_line=True, limit=60))
         t.append("\n")
-    t.append("\nLINKED ACCOUNTS\n", style="bold underline")
-    if not h.linked:
-        t.append("none\n", style="dim")
+    t.append("\n")
+    _heading(t, "LINKED ACCOUNTS", empty=not h.linked)
     for link in h.linked:
         t.append_text(safe(link.display_name, "bold", single_line=True, limit=30))
         t.append(f" {link.role.value} [{link.account_status}] shares {link.via.value} with {link.linked_to_party_id}"

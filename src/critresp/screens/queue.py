@@ -99,7 +99,6 @@ class QueueScreen(BaseScreen):
         # the page past the cursor's edge of the page, read ahead (see load_next)
         self._page_ahead: PageReadAhead | None = None
         self._page_ahead_asked: tuple[object, ...] | None = None  # the read ahead running
-        self._ready_rows = None  # while a page read ahead is shown: its rows built ahead, and how
         self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
@@ -139,13 +138,13 @@ class QueueScreen(BaseScreen):
         self._forget_prefetch()  # something changed (sync, an action, back from a case)
         self._token += 1
         self._read_ahead_token = self._token  # then read the cursor's case ahead again
-        after, before = self._window_bounds()
-        self._load(self.query_state, "refresh", self._token, after, before, self.current_case_id(), True)
+        self._reread_window(self._token, count=True)
 
-    def _window_bounds(self) -> tuple[QueueCursor | None, QueueCursor | None]:
-        """(after, before) of the page on screen, for reading it again."""
+    def _reread_window(self, token: int, count: bool) -> None:
+        """The page on screen read again (same window) and diffed in, the cursor kept on its case."""
         side, cursor = self._window
-        return (cursor, None) if side == "after" else (None, cursor)
+        after, before = (cursor, None) if side == "after" else (None, cursor)
+        self._load(self.query_state, "refresh", token, after, before, self.current_case_id(), count)
 
     def load_next(self) -> None:
         """The page after this one: the one read ahead if there is one (see
@@ -241,11 +240,8 @@ class QueueScreen(BaseScreen):
                 or time.monotonic() - ahead.read_at > READ_AHEAD_MAX_AGE_S):
             return False
         token = self._token
-        self._ready_rows = self._fresh_ready_rows(ahead)
-        try:
-            self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token))  # type: ignore[arg-type]
-        finally:
-            self._ready_rows = None
+        self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token,  # type: ignore[arg-type]
+                                         ready=self._fresh_ready_rows(ahead)))
         if ahead.page.rows:  # (an empty page changes nothing on screen: nothing to read again)
             self.call_after_frame(self._reread_page, token)
         return True
@@ -271,8 +267,7 @@ class QueueScreen(BaseScreen):
         (unless something newer was asked for meanwhile)."""
         if token != self._token:
             return
-        after, before = self._window_bounds()
-        self._load(self.query_state, "refresh", token, after, before, self.current_case_id(), False)
+        self._reread_window(token, count=False)
 
     @work(thread=True, group="queue", exclusive=True, exit_on_error=False)
     def _load(
@@ -320,7 +315,7 @@ class QueueScreen(BaseScreen):
                 return
             self.page_index += 1
             self._window = ("after", self.page.next_cursor if self.page else None)
-            self._set_rows(page, cursor_row=0)
+            self._set_rows(page, cursor_row=0, ready=message.ready)
         elif message.direction == "prev":
             if not page.rows:
                 return
@@ -329,7 +324,7 @@ class QueueScreen(BaseScreen):
             if page.prev_cursor is None:
                 self.page_index = 0
                 self._window = ("after", None)
-            self._set_rows(page, cursor_row=len(page.rows) - 1)
+            self._set_rows(page, cursor_row=len(page.rows) - 1, ready=message.ready)
         elif message.direction == "refresh":
             self._diff_rows(page, message.keep_case_id)
         else:
@@ -374,7 +369,9 @@ class QueueScreen(BaseScreen):
             safe(row.title, single_line=True, limit=200),
         ]
 
-    def _set_rows(self, page: QueuePage, cursor_row: int = 0, keep_case_id: str | None = None) -> None:
+    def _set_rows(self, page: QueuePage, cursor_row: int = 0, keep_case_id: str | None = None,
+                  ready=None) -> None:  # type: ignore[no-untyped-def]
+        """``ready``: (rows built with a page read ahead, how they were rendered)."""
         self.page = page
         self.rows = list(page.rows)
         table = self.table
@@ -385,7 +382,7 @@ class QueueScreen(BaseScreen):
                     break
         rows = self.rows
         clock = self.capp.clock
-        ready, spec = self._ready_rows or (None, None)  # (rows built with a page read ahead)
+        ready, spec = ready or (None, None)
         # cells are built for the rows on screen only, with the countdown as of then
         table.set_rows([row.id for row in rows], lambda i: self._row_cells(rows[i], clock.now()), cursor_row=cursor_row,
                        ready=ready, ready_spec=spec)
@@ -510,7 +507,7 @@ class QueueScreen(BaseScreen):
                 and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S
                 and row is not None and row.id == case_id and row.updated_at == ahead.detail.updated_at):
             self._prefetched = None
-            self._show_case(case_id, ahead.detail, ahead.history, revalidate=True, prepared=ahead.prepared)
+            self._show_case(case_id, ahead.detail, None, revalidate=True, prepared=ahead.prepared)
             return
         self._read_case(case_id, self._open_token)
 
@@ -545,10 +542,12 @@ class QueueScreen(BaseScreen):
 
     @work(thread=True, group="prefetch-case", exit_on_error=False)
     def _prefetch_case(self, case_id: str, epoch: int, specs: WrapSpecs, console: Console) -> None:
+        # the case only: its party history is read with the case screen's re-read
+        # after the first frame (the history's tab is not shown on an open)
         try:
-            detail, history = self._read_detail_and_history(case_id)
+            detail = self.capp.store.case_detail(case_id)
         except Exception:  # noqa: BLE001 - a read ahead only; Enter reads (and reports) again
-            self.post_message(CasePrefetched(case_id, None, None, epoch, ok=False))
+            self.post_message(CasePrefetched(case_id, None, epoch, ok=False))
             return
         prepared = None
         if detail is not None:
@@ -556,7 +555,7 @@ class QueueScreen(BaseScreen):
                 prepared = prepare(detail, console, specs)
             except Exception as exc:  # noqa: BLE001 - the read is kept; the case screen builds its texts
                 log.warning("case read ahead: building its texts failed (%s)", type(exc).__name__)
-        self.post_message(CasePrefetched(case_id, detail, history, epoch, ok=True, prepared=prepared))
+        self.post_message(CasePrefetched(case_id, detail, epoch, ok=True, prepared=prepared))
 
     def on_case_prefetched(self, message: CasePrefetched) -> None:
         self._prefetch_busy = False
@@ -566,25 +565,20 @@ class QueueScreen(BaseScreen):
         if wanted is not None and (message.case_id != wanted or (message.ok and message.epoch != self._data_epoch)):
             self._want_prefetch(wanted)  # the cursor moved on meanwhile, or the read is out of date
 
-    def _read_detail_and_history(self, case_id: str):  # type: ignore[no-untyped-def]
-        """Runs on a worker's thread: the case (raises if it cannot be read) and its
-        party history, filled in the same paint (None if it could not be read: the case
-        screen reads it again)."""
+    @work(thread=True, group="open-case", exclusive=True, exit_on_error=False)
+    def _read_case(self, case_id: str, token: int) -> None:
+        """The case and its party history, shown in one paint (a history that cannot be
+        read is left to the case screen, which reads it again)."""
         store = self.capp.store
-        detail = store.case_detail(case_id)
+        try:
+            detail = store.case_detail(case_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("case", str(exc)))
+            return
         try:
             history = store.party_history(case_id) if detail is not None else None
         except Exception:  # noqa: BLE001
             history = None
-        return detail, history
-
-    @work(thread=True, group="open-case", exclusive=True, exit_on_error=False)
-    def _read_case(self, case_id: str, token: int) -> None:
-        try:
-            detail, history = self._read_detail_and_history(case_id)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("case", str(exc)))
-            return
         self.post_message(CaseReady(case_id, detail, history, token))
 
     def on_case_ready(self, message: CaseReady) -> None:

@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection
 
 from .db import StoreError, write_tx
 from .models import TABLES, TABLES_V2
-from .queue import OPEN_DOC_TOKEN
 
 FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_fts USING fts5("
@@ -72,7 +71,7 @@ CASE_DOC_TEXT_V4 = (  # events in timeline order, so a rebuilt document is the s
     "ORDER BY t.rowid)), '')"
 )
 
-# Migration 5: an open case's document also holds a marker word (``OPEN_DOC_TOKEN``).
+# Migration 5: an open case's document also holds a marker word (``OPEN_DOC_TOKEN_V5``).
 # A search of open cases (the queue's default) matches it too, so the full-text index
 # hands SQLite the ~12k open cases' rowids instead of every matching case's (a common
 # word at 100k cases: ~100k rowids, 20-37 ms to collect; 5-7 ms now;
@@ -82,7 +81,8 @@ CASE_DOC_TEXT_V4 = (  # events in timeline order, so a rebuilt document is the s
 # last page). Both are frozen here as migration 5 made them; the trigger holds this
 # text: a new document text needs a migration that rebuilds the documents and
 # re-creates the trigger (tests/store/test_store_db.py checks they agree).
-CASE_DOC_TEXT_V5 = f"({CASE_DOC_TEXT_V4}) || CASE WHEN c.is_open THEN ' {OPEN_DOC_TOKEN}' ELSE '' END"
+OPEN_DOC_TOKEN_V5 = "\ue000open"  # == store.queue.OPEN_DOC_TOKEN (tests/store/test_store_db.py)
+CASE_DOC_TEXT_V5 = f"({CASE_DOC_TEXT_V4}) || CASE WHEN c.is_open THEN ' {OPEN_DOC_TOKEN_V5}' ELSE '' END"
 CASE_DOC_OPEN_TRIGGER_V5 = (
     "CREATE TRIGGER IF NOT EXISTS case_doc_open_state AFTER UPDATE OF is_open ON cases "
     "WHEN OLD.is_open IS NOT NEW.is_open AND EXISTS (SELECT 1 FROM case_doc WHERE rowid = NEW.rowid) "

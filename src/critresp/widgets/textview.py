@@ -149,10 +149,6 @@ class TextView(DirectLines, ScrollView, can_focus=True):
         self._wrap_width = 0  # the width the lines were wrapped at (0: not yet)
         self._strips: dict[int, Strip] = {}
         self._offsets = False  # the strips kept carry selection offsets
-        # rows rendered ahead (wrap_text), drawn while the view's style is the one
-        # they were rendered with
-        self._ready: list[Strip] = []
-        self._ready_style: Style | None = None
         self._line_style = Style()
         self._selection: Selection | None = None
         self._scroll_y = 0
@@ -189,7 +185,6 @@ class TextView(DirectLines, ScrollView, can_focus=True):
 
     def _wrap(self, width: int, wrapped: Wrapped | None = None) -> None:
         self._strips.clear()
-        self._ready, self._ready_style = [], None
         if width <= 0 or not self.is_mounted:
             # never sized yet: nothing of any earlier text stays; wrapped at the first resize
             self._lines, self._origins = [], []
@@ -197,8 +192,15 @@ class TextView(DirectLines, ScrollView, can_focus=True):
             return
         if wrapped is None or not wrapped.fits(self._text, width, self._continuation):
             wrapped = wrap_text(self.app.console, self._text, WrapSpec(width, self._continuation))
-        elif wrapped.strips and wrapped.spec.line_width == self.size.width:
-            self._ready, self._ready_style = wrapped.strips, wrapped.spec.style
+        elif (wrapped.strips and wrapped.spec.line_width == self.size.width and self.text_selection is None
+              and wrapped.spec.style == self.rich_style):
+            # its rows in view rendered ahead, as render_line renders them: kept as
+            # its own (dropped with the rest on a style or offsets change)
+            for index, strip in enumerate(wrapped.strips):
+                if self._offsets:
+                    source_y, origin = wrapped.origins[index]
+                    strip = strip.apply_offsets(origin, source_y)
+                self._strips[index] = strip
         self._lines, self._origins = wrapped.lines, wrapped.origins
         self._wrap_width = width
         self.virtual_size = Size(width, len(wrapped.lines))
@@ -209,7 +211,6 @@ class TextView(DirectLines, ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._strips.clear()  # cut to the view's width
-        self._ready = []
         width = self._width()
         if width > 0 and width != self._wrap_width:
             self._wrap(width)
@@ -255,11 +256,7 @@ class TextView(DirectLines, ScrollView, can_focus=True):
                 line.stylize(self.screen.get_component_rich_style("screen--selection"), start, end)
                 strip = render_row(self.app.console, line, rich_style, width)
         if strip is None:
-            ready = self._ready
-            if index < len(ready) and rich_style == self._ready_style:
-                strip = ready[index]
-            else:
-                strip = render_row(self.app.console, line, rich_style, width)
+            strip = render_row(self.app.console, line, rich_style, width)
         if self._offsets:
             strip = strip.apply_offsets(origin, source_y)
         if selection is None:
