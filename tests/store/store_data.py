@@ -60,3 +60,20 @@ def simple_dataset(n: int = 3) -> R.Dataset:
         links += [link(cid, f"C{i}", "reporter"), link(cid, f"S{i}", "subject")]
         events.append(event(f"E{i}", cid, body=f"report number {i}"))
     return R.Dataset(parties=tuple(parties), cases=tuple(cases), case_parties=tuple(links), events=tuple(events))
+
+
+def assert_documents_current(store) -> None:  # type: ignore[no-untyped-def]
+    """Every case has its search document, each is its source text, and the open
+    cases' marker (migration 5) is on exactly the open cases."""
+    from critresp.store.migrations import CASE_DOC_TEXT
+    from critresp.store.queue import OPEN_DOC_TOKEN
+
+    with store.engine.connect() as conn:
+        stale = conn.exec_driver_sql(
+            f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
+        ).fetchall()
+        marked = {r[0] for r in conn.exec_driver_sql(
+            "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
+            (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
+        opened = {r[0] for r in conn.exec_driver_sql("SELECT id FROM cases WHERE is_open = 1").fetchall()}
+    assert stale == [] and marked == opened

@@ -14,7 +14,7 @@ from critresp.domain import records as R
 from critresp.domain.taxonomy import CaseStatus, EnforcementLevel, EnforcementStatus, PiiField
 from critresp.store import ActionRejected, Store, event_id
 
-from store_data import DANA, LEAD, SAM, T0, case, event, link, party, simple_dataset
+from store_data import DANA, LEAD, SAM, T0, assert_documents_current, case, event, link, party, simple_dataset
 
 
 def _counts(store: Store) -> dict[str, int]:
@@ -386,8 +386,6 @@ def test_open_cases_are_found_by_search_as_they_open_and_close(store: Store) -> 
     case's document holds (migration 5); it follows every open and close: a local
     resolve, a pulled resolve, a pulled reopen, a local reopen. The results always
     equal the cases that match and are open, and every document is its source text."""
-    from critresp.store.migrations import CASE_DOC_TEXT
-    from critresp.store.queue import OPEN_DOC_TOKEN
     from critresp.store.views import QueueQuery
 
     data = simple_dataset(4)
@@ -402,55 +400,26 @@ def test_open_cases_are_found_by_search_as_they_open_and_close(store: Store) -> 
         every = store.queue_page(QueueQuery(search="melon", include_resolved=True)).rows
         return {r.id for r in every if r.status is not CaseStatus.RESOLVED}
 
-    def documents_right() -> None:
-        with store.engine.connect() as conn:
-            wrong = conn.exec_driver_sql(
-                f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
-            ).fetchall()
-            marked = {r[0] for r in conn.exec_driver_sql(
-                "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
-                (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
-            opened = {r[0] for r in conn.exec_driver_sql("SELECT id FROM cases WHERE is_open = 1").fetchall()}
-        assert wrong == [] and marked == opened
-
     assert open_hits() == expected() == {"CR-0000", "CR-0001", "CR-0002", "CR-0003"}
-    documents_right()
+    assert_documents_current(store)
     assert store.apply(DANA, mu.Resolve(case_id="CR-0001", code="no_violation")).ok  # resolved here
     assert open_hits() == expected() == {"CR-0000", "CR-0002", "CR-0003"}
-    documents_right()
+    assert_documents_current(store)
     resolved = case("CR-0002", status="resolved", version=7)  # resolved elsewhere, pulled
     store.apply_pull(R.Dataset(cases=(resolved,)), "c1")
     assert open_hits() == expected() == {"CR-0000", "CR-0003"}
-    documents_right()
+    assert_documents_current(store)
     reopened = case("CR-0002", status="investigating", version=8)  # reopened elsewhere, pulled
     store.apply_pull(R.Dataset(cases=(reopened,)), "c2")
     assert open_hits() == expected() == {"CR-0000", "CR-0002", "CR-0003"}
-    documents_right()
+    assert_documents_current(store)
     assert store.apply(DANA, mu.Reopen(case_id="CR-0001", reason="new evidence")).ok  # reopened here
     assert open_hits() == expected() == {"CR-0000", "CR-0001", "CR-0002", "CR-0003"}
-    documents_right()
+    assert_documents_current(store)
     # the count agrees, and resolved cases are still found when asked for
     assert store.queue_count(QueueQuery(search="melon")) == 4
     assert {r.id for r in store.queue_page(QueueQuery(search="melon", include_resolved=True)).rows} == {
         "CR-0000", "CR-0001", "CR-0002", "CR-0003"}
-
-
-def _marker_right(s: Store) -> None:
-    """Every document is its source text, and the open cases' marker is on exactly the open cases."""
-    from critresp.store.migrations import CASE_DOC_TEXT
-    from critresp.store.queue import OPEN_DOC_TOKEN
-
-    with s.engine.connect() as conn:
-        wrong = conn.exec_driver_sql(
-            f"SELECT c.id FROM cases c JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
-        ).fetchall()
-        marked = {r[0] for r in conn.exec_driver_sql(
-            "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
-            (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
-        opened = {r[0] for r in conn.exec_driver_sql(
-            "SELECT id FROM cases c WHERE is_open = 1 AND EXISTS (SELECT 1 FROM case_doc d WHERE d.rowid = c.rowid)"
-        ).fetchall()}
-    assert wrong == [] and marked == opened
 
 
 def test_the_open_marker_follows_a_catch_up_a_first_sync_and_a_rejection(tmp_path, clock) -> None:
@@ -468,12 +437,12 @@ def test_the_open_marker_follows_a_catch_up_a_first_sync_and_a_rejection(tmp_pat
         s.apply_pull(R.Dataset(cases=(case("CR-0001", status="investigating", version=4),),
                                events=(event("E-2", "CR-0002", body="plum pie"),)), "p3")
         assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001", "CR-0002"}
-        _marker_right(s)
+        assert_documents_current(s)
         # a later catch-up over two pages: resolved on its first page, text on its last
         s.apply_pull(R.Dataset(cases=(case("CR-0002", status="resolved", version=9),)), "p4", more=True)
         s.apply_pull(R.Dataset(events=(event("E-3", "CR-0003", body="plum tart"),)), "p5")
         assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001", "CR-0003"}
-        _marker_right(s)
+        assert_documents_current(s)
         # a local resolve the server refuses: the case is open again, and found again
         assert s.apply(DANA, mu.Resolve(case_id="CR-0003", code="no_violation")).ok
         assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001"}
@@ -482,6 +451,6 @@ def test_the_open_marker_follows_a_catch_up_a_first_sync_and_a_rejection(tmp_pat
                                           code="conflict", message="no")])
         s.apply_pull(R.Dataset(), "p6")
         assert {r.id for r in s.queue_page(QueueQuery(search="plum")).rows} == {"CR-0001", "CR-0003"}
-        _marker_right(s)
+        assert_documents_current(s)
     finally:
         s.close()

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from critresp.domain.clock import FixedClock
 from critresp.store import Store, StoreError
 from critresp.store.db import open_engine, write_tx
-from critresp.store.migrations import LATEST, MIGRATIONS, migrate
+from critresp.store.migrations import CASE_DOC_DDL, LATEST, MIGRATIONS, migrate
 
-from store_data import DANA, T0, simple_dataset
+from store_data import DANA, T0, assert_documents_current, simple_dataset
 from critresp.domain import mutations as mu
 
 
@@ -156,6 +156,23 @@ def test_client_id_is_stable(tmp_path: Path) -> None:
     s.close()
 
 
+# schema 4's search documents: the table as migration 5 found it, without the trigger
+_DOCUMENTS_AS_SCHEMA_4 = ("DROP TRIGGER case_doc_open_state", "DROP TABLE case_doc", CASE_DOC_DDL)
+
+
+def _reopen_as_schema(path: Path, version: int, *statements: str) -> tuple[Store, list[int]]:
+    """The closed store at ``path`` turned back into a schema-``version`` store (the
+    ``statements``, then the version), opened again: (the store, the migrations run)."""
+    con = sqlite3.connect(path)
+    for statement in statements:
+        con.execute(statement)
+    con.execute("UPDATE schema_version SET version = ?", (version,))
+    con.commit()
+    con.close()
+    steps: list[int] = []
+    return Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n)), steps
+
+
 def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Path) -> None:
     from critresp.domain import records as R
     from critresp.store.migrations import FTS_DDL
@@ -169,14 +186,7 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
     s.import_dataset(R.Dataset(events=(event("E-9", "CR-0001", body="broken eggs in the bag"),)))
     s.close()
     # the same data as a schema-3 store: event-level index, no case documents
-    con = sqlite3.connect(path)
-    con.execute("DROP TABLE case_doc")
-    con.execute(FTS_DDL)
-    con.execute("UPDATE schema_version SET version = 3")
-    con.commit()
-    con.close()
-    steps: list[int] = []
-    s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
+    s, steps = _reopen_as_schema(path, 3, "DROP TABLE case_doc", FTS_DDL)
     try:
         assert steps == [4, 5]
         assert [r.id for r in s.queue_page(QueueQuery(search="eggs bag ")).rows] == ["CR-0001"]
@@ -195,7 +205,7 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
 def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
     from critresp.domain import mutations as mu
     from critresp.domain import records as R
-    from critresp.store.migrations import CASE_DOC_DDL, CASE_DOC_OPEN_TRIGGER_V5, CASE_DOC_TEXT, CASE_DOC_TEXT_V4
+    from critresp.store.migrations import CASE_DOC_OPEN_TRIGGER_V5, CASE_DOC_TEXT, CASE_DOC_TEXT_V4
     from critresp.store.views import QueueQuery
 
     from store_data import DANA, event
@@ -207,26 +217,16 @@ def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -
     assert s.apply(DANA, mu.Resolve(case_id="CR-0002", code="no_violation")).ok
     s.close()
     # the same data as a schema-4 store: documents without the open mark, no trigger
-    con = sqlite3.connect(path)
-    con.execute("DROP TRIGGER case_doc_open_state")
-    con.execute("DROP TABLE case_doc")
-    con.execute(CASE_DOC_DDL)
-    con.execute(f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT_V4} FROM cases c")
-    con.execute("UPDATE schema_version SET version = 4")
-    con.commit()
-    con.close()
-    steps: list[int] = []
-    s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
+    s, steps = _reopen_as_schema(
+        path, 4, *_DOCUMENTS_AS_SCHEMA_4,
+        f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT_V4} FROM cases c")
     try:
         assert steps == [5]
         assert {r.id for r in s.queue_page(QueueQuery(search="torn bag")).rows} == {"CR-0000", "CR-0001"}
         assert {r.id for r in s.queue_page(QueueQuery(search="torn", include_resolved=True)).rows} == {
             "CR-0000", "CR-0001", "CR-0002"}
+        assert_documents_current(s)
         with s.engine.connect() as conn:
-            wrong = conn.exec_driver_sql(
-                f"SELECT c.id FROM cases c LEFT JOIN case_doc d ON d.rowid = c.rowid WHERE d.text IS NOT ({CASE_DOC_TEXT})"
-            ).fetchall()
-            assert wrong == []
             trigger = conn.exec_driver_sql(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'case_doc_open_state'").scalar()
         # the trigger is back, as the code has it, and holds the documents' text now
@@ -259,7 +259,6 @@ def test_migration_5_after_a_first_sync_that_was_cut_short(tmp_path: Path) -> No
     documents to be built; migration 5 re-creates the timeline index it reads through,
     and the open finishes the documents, marked."""
     from critresp.domain import records as R
-    from critresp.store.migrations import CASE_DOC_DDL
     from critresp.store.views import QueueQuery
 
     from store_data import event
@@ -273,14 +272,8 @@ def test_migration_5_after_a_first_sync_that_was_cut_short(tmp_path: Path) -> No
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM search_stale").fetchone()[0] > 0
     assert con.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_timeline_case_at'").fetchone() is None
-    con.execute("DROP TRIGGER case_doc_open_state")
-    con.execute("DROP TABLE case_doc")
-    con.execute(CASE_DOC_DDL)
-    con.execute("UPDATE schema_version SET version = 4")
-    con.commit()
     con.close()
-    steps: list[int] = []
-    s = Store.open(path, FixedClock(T0), on_migrate=lambda n, what: steps.append(n))
+    s, steps = _reopen_as_schema(path, 4, *_DOCUMENTS_AS_SCHEMA_4)
     try:
         assert steps == [5]
         with s.engine.connect() as conn:

@@ -35,3 +35,45 @@ async def open_case(pilot: Pilot):  # type: ignore[no-untyped-def]
     screen = pilot.app.screen
     assert isinstance(screen, CaseScreen) and screen.detail is not None
     return screen
+
+
+async def open_case_and_go_back(pilot: Pilot):  # type: ignore[no-untyped-def]
+    """Open a case and go back: the kept case screen, off the stack."""
+    case = await open_case(pilot)
+    await pilot.press("escape")
+    await settle(pilot)
+    assert not case.is_current
+    return case
+
+
+async def rest_cursor(pilot: Pilot, *keys: str):  # type: ignore[no-untyped-def]
+    """Move the queue's cursor (``keys``) and let it rest: the case under it is read
+    ahead. Returns (the queue screen, that case's id)."""
+    from critresp.screens.queue import QueueScreen
+
+    await settle(pilot)
+    queue = pilot.app.screen
+    assert isinstance(queue, QueueScreen)
+    await pilot.press(*keys)
+    await settle(pilot)
+    cid = queue.current_case_id()
+    assert queue._prefetched is not None and queue._prefetched.case_id == cid
+    return queue, cid
+
+
+def spy(obj, name: str, seen: list, when=lambda: True, record=lambda *a: a) -> None:  # type: ignore[no-untyped-def]
+    """Replace ``obj.name`` with a wrapper that appends ``record(*args)`` to ``seen``
+    for each call made while ``when()``, then calls the original."""
+    orig = getattr(obj, name)
+
+    def spied(*a, **k):  # type: ignore[no-untyped-def]
+        if when():
+            seen.append(record(*a))
+        return orig(*a, **k)
+
+    setattr(obj, name, spied)
+
+
+def toggle_theme(app) -> None:  # type: ignore[no-untyped-def]
+    """Switch between the dark and the light theme (every colour changes)."""
+    app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"

@@ -9,10 +9,9 @@ from rich.text import Text
 
 from critresp.screens.case import CaseScreen
 from critresp.screens.case_texts import history_text, notices_text, side_text, timeline_text
-from critresp.screens.queue import QueueScreen
 from critresp.widgets.textview import TextView, wrap_text
 
-from .helpers import open_case, settle
+from .helpers import open_case, open_case_and_go_back, rest_cursor, settle
 
 SIZE = (140, 45)
 
@@ -21,22 +20,11 @@ def _rows(lines: list[Text]) -> list[tuple[str, list]]:
     return [(line.plain, [(s.start, s.end, str(s.style)) for s in line.spans]) for line in lines]
 
 
-async def _rest_on(pilot, *keys: str) -> QueueScreen:  # type: ignore[no-untyped-def]
-    queue = pilot.app.screen
-    assert isinstance(queue, QueueScreen)
-    await pilot.press(*keys)
-    await settle(pilot)
-    assert queue._prefetched is not None and queue._prefetched.case_id == queue.current_case_id()
-    return queue
-
-
 async def test_an_open_shows_the_texts_prepared_with_the_read_ahead(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_case(pilot)  # the case screen has been sized once: its views' widths are known
-        await pilot.press("escape")
-        await settle(pilot)
-        queue = await _rest_on(pilot, "down", "down")
+        await open_case_and_go_back(pilot)  # the case screen has been sized once: its views' widths are known
+        queue, _cid = await rest_cursor(pilot, "down", "down")
         prepared = queue._prefetched.prepared
         assert prepared is not None and set(prepared.wrapped) == {"case-side", "case-timeline"}
         await pilot.press("enter")
@@ -63,10 +51,8 @@ async def test_an_open_shows_the_texts_prepared_with_the_read_ahead(make_app) ->
 async def test_texts_wrapped_for_another_width_are_wrapped_again(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_case(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
-        queue = await _rest_on(pilot, "down")
+        await open_case_and_go_back(pilot)
+        queue, _cid = await rest_cursor(pilot, "down")
         prepared = queue._prefetched.prepared
         old_width = prepared.wrapped["case-timeline"].spec.width
         await pilot.resize_terminal(100, 45)  # narrower after the texts were wrapped
@@ -88,7 +74,7 @@ async def test_the_first_open_wraps_in_the_view(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        queue = await _rest_on(pilot, "down")
+        queue, _cid = await rest_cursor(pilot, "down")
         prepared = queue._prefetched.prepared
         assert prepared is not None and prepared.wrapped == {}
         case = await open_case(pilot)
@@ -109,7 +95,7 @@ async def test_the_party_history_is_set_when_its_tab_is_shown(make_app) -> None:
         shown_first = str(history_view.content)
         await pilot.press("escape")
         await settle(pilot)
-        await _rest_on(pilot, "down")
+        await rest_cursor(pilot, "down")
         await pilot.press("enter")
         await settle(pilot)
         case = app.screen
@@ -127,10 +113,8 @@ async def test_the_party_history_is_set_when_its_tab_is_shown(make_app) -> None:
 async def test_a_reveal_after_an_open_from_the_read_ahead_shows_the_clear_value(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await open_case(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
-        queue = await _rest_on(pilot, "down")
+        await open_case_and_go_back(pilot)
+        queue, _cid = await rest_cursor(pilot, "down")
         assert queue._prefetched.prepared is not None
         case = await open_case(pilot)
         assert case._ready() is not None  # shown from the prepared texts

@@ -10,12 +10,13 @@ from critresp.widgets.lines import DirectLines
 from critresp.widgets.queue_table import QueueTable
 from critresp.widgets.textview import TextView
 
-from .helpers import open_case, settle
+from .helpers import open_case, settle, toggle_theme
 
 SIZE = (120, 40)
 
 
-def _textual_lines(widget: DirectLines, crop) -> list:  # type: ignore[no-untyped-def]
+def _textual_lines(widget: Widget, crop) -> list:  # type: ignore[no-untyped-def]
+    """The lines Textual's own path renders for ``widget`` (nothing kept)."""
     widget._styles_cache.clear()
     return list(Widget.render_lines(widget, crop))  # type: ignore[arg-type]
 
@@ -71,21 +72,18 @@ async def test_an_opaque_screen_repeats_its_blank_line(make_app) -> None:
             region = screen.size.region
             for crop in (region, region.shrink((2, 5, 3, 7))):
                 mine = screen.render_lines(crop)
-                screen._styles_cache.clear()
-                assert mine == list(Widget.render_lines(screen, crop))
+                assert mine == _textual_lines(screen, crop)
                 assert len(mine) == crop.height
         # after a theme change the line is rendered again
         line = app.screen.render_lines(app.screen.size.region)[0]
-        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        toggle_theme(app)
         await settle(pilot)
         assert app.screen.render_lines(app.screen.size.region)[0] != line
 
 
 def _bar_lines_both_ways(bar) -> tuple[list, list]:  # type: ignore[no-untyped-def]
     region = bar.size.region
-    mine = bar.render_lines(region)
-    bar._styles_cache.clear()
-    return mine, list(Widget.render_lines(bar, region))
+    return bar.render_lines(region), _textual_lines(bar, region)
 
 
 async def test_the_direct_scrollbar_draws_textual_lines_and_still_scrolls(make_app) -> None:

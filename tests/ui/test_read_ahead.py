@@ -10,45 +10,19 @@ from critresp.domain.state import Actor
 from critresp.domain.mutations import AddNote, Claim
 from critresp.screens.case import CaseScreen
 from critresp.screens.queue import QueueScreen
+from critresp.widgets.queue_table import QueueTable
 from critresp.widgets.textview import TextView
 
-from .helpers import screen_text, settle
+from .helpers import rest_cursor, screen_text, settle, spy, toggle_theme
 
 SIZE = (140, 45)
 
 
 def _spy_reads(queue: QueueScreen) -> list[str]:
+    """The cases Enter reads (not the reads ahead)."""
     reads: list[str] = []
-    orig = queue._read_case
-
-    def read_case(case_id, token):  # type: ignore[no-untyped-def]
-        reads.append(case_id)
-        return orig(case_id, token)
-
-    queue._read_case = read_case  # type: ignore[method-assign]
+    spy(queue, "_read_case", reads, record=lambda case_id, token: case_id)
     return reads
-
-
-def _spy_calls(obj, name: str, seen: list[str]) -> None:  # type: ignore[no-untyped-def]
-    orig = getattr(obj, name)
-
-    def spied(*a, **k):  # type: ignore[no-untyped-def]
-        seen.append(name)
-        return orig(*a, **k)
-
-    setattr(obj, name, spied)
-
-
-async def _rest_cursor(pilot, *keys: str) -> tuple[QueueScreen, str]:  # type: ignore[no-untyped-def]
-    """Move the queue's cursor (``keys``) and let it rest: the case under it is read ahead."""
-    await settle(pilot)
-    queue = pilot.app.screen
-    assert isinstance(queue, QueueScreen)
-    await pilot.press(*keys)
-    await settle(pilot)
-    cid = queue.current_case_id()
-    assert queue._prefetched is not None and queue._prefetched.case_id == cid
-    return queue, cid
 
 
 async def _rest_on_an_unassigned_case(pilot) -> tuple[QueueScreen, str]:  # type: ignore[no-untyped-def]
@@ -74,12 +48,12 @@ async def test_enter_on_a_rested_cursor_shows_the_case_read_ahead(make_app, stor
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         reads = _spy_reads(app.screen)
-        queue, cid = await _rest_cursor(pilot, "down", "down")
+        queue, cid = await rest_cursor(pilot, "down", "down")
         case = app.case_screen()
         rereads: list[str] = []
         renders: list[str] = []
-        _spy_calls(case, "_load_case", rereads)
-        _spy_calls(case, "_render_all", renders)
+        spy(case, "_load_case", rereads, record=lambda *a: "_load_case")
+        spy(case, "_render_all", renders, record=lambda *a: "_render_all")
         await pilot.press("enter")
         # shown in the key's own handler: no read at Enter
         assert app.screen is case and case.case_id == cid and case.detail is not None
@@ -97,7 +71,7 @@ async def test_a_case_changed_behind_the_console_s_back_is_shown_as_it_is_now(ma
     # same store): the case screen's read after the open shows it
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        queue, cid = await _rest_cursor(pilot, "down")
+        queue, cid = await rest_cursor(pilot, "down")
         note = "Spoke to the store manager [bold]twice[/]"
         assert store.apply(actor, AddNote(case_id=cid, body=note, created_at=app.clock.now())).ok
         assert note not in str(queue._prefetched.detail)
@@ -180,7 +154,7 @@ async def test_an_action_sent_drops_the_read_ahead(make_app) -> None:
 async def test_a_read_ahead_older_than_the_row_or_too_old_is_not_shown(make_app, store, actor) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        queue, cid = await _rest_cursor(pilot, "down")
+        queue, cid = await rest_cursor(pilot, "down")
         ahead = queue._prefetched
         reads = _spy_reads(queue)
         # too old: read again at Enter
@@ -232,14 +206,26 @@ async def test_a_search_total_arriving_late_reads_nothing_ahead(make_app) -> Non
 def _spy_loads(queue: QueueScreen) -> list[str]:
     """The directions of the page reads the queue starts (not its reads ahead)."""
     loads: list[str] = []
-    orig = queue._load
-
-    def load(query, direction, *a):  # type: ignore[no-untyped-def]
-        loads.append(direction)
-        return orig(query, direction, *a)
-
-    queue._load = load  # type: ignore[method-assign]
+    spy(queue, "_load", loads, record=lambda query, direction, *a: direction)
     return loads
+
+
+async def _at_last_row(pilot):  # type: ignore[no-untyped-def]
+    """The queue's cursor on its page's last row: (queue, its table, the next page read ahead)."""
+    await settle(pilot)
+    queue = pilot.app.screen
+    table = queue.query_one(QueueTable)
+    await pilot.press("G")
+    await settle(pilot)
+    return queue, table, queue._page_ahead
+
+
+def _assert_drawn_as_from_scratch(table: QueueTable) -> None:
+    """The table's lines equal those it renders with nothing kept."""
+    region = table.size.region
+    drawn = table.render_lines(region)
+    table._strips.clear()
+    assert drawn == table.render_lines(region)
 
 
 async def test_the_page_past_the_cursor_s_edge_is_read_ahead_and_shown_at_once(make_app, store) -> None:
@@ -313,16 +299,9 @@ async def test_a_page_read_ahead_is_dropped_on_a_change_and_when_old(make_app, s
 async def test_a_page_read_ahead_brings_its_rows_rendered_and_countdowns_as_of_the_key(make_app, clock) -> None:
     from datetime import timedelta
 
-    from critresp.widgets.queue_table import QueueTable
-
     app = make_app(page_size=7)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        table = queue.query_one(QueueTable)
-        await pilot.press("G")
-        await settle(pilot)
-        ahead = queue._page_ahead
+        queue, table, ahead = await _at_last_row(pilot)
         assert ahead is not None and ahead.spec is not None
         assert sorted(ahead.ready) == list(range(len(ahead.page.rows)))  # a short page: every row is in view
         assert all(strip is not None for _cells, strip in ahead.ready.values())
@@ -342,24 +321,14 @@ async def test_a_page_read_ahead_brings_its_rows_rendered_and_countdowns_as_of_t
         for i in kept:  # rendered ahead and used as rendered
             assert table._strips.get(table._row_key(i, widths, False, None)) is ahead.ready[i][1]
         # what the table draws equals rows rendered from scratch
-        region = table.size.region
-        drawn = table.render_lines(region)
-        table._strips.clear()
-        assert drawn == table.render_lines(region)
+        _assert_drawn_as_from_scratch(table)
 
 
 async def test_a_page_read_ahead_for_another_query_or_theme_is_not_used(make_app) -> None:
     from critresp.messages import PageReadAhead
-    from critresp.widgets.queue_table import QueueTable
-
     app = make_app(page_size=7)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        table = queue.query_one(QueueTable)
-        await pilot.press("G")
-        await settle(pilot)
-        ahead = queue._page_ahead
+        queue, table, ahead = await _at_last_row(pilot)
         assert ahead is not None and ahead.ready
         # an answer for another query, arriving late: not kept
         queue._page_ahead = None
@@ -370,7 +339,7 @@ async def test_a_page_read_ahead_for_another_query_or_theme_is_not_used(make_app
         assert queue._page_ahead is ahead
         # the theme changes before the page key: the rows rendered ahead have the old
         # colours and are not used (the page itself is)
-        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        toggle_theme(app)
         await settle(pilot)
         assert queue._page_ahead is ahead
         await pilot.press("j")
@@ -378,7 +347,4 @@ async def test_a_page_read_ahead_for_another_query_or_theme_is_not_used(make_app
         widths = table.row_spec().widths
         for i, (_cells, strip) in ahead.ready.items():
             assert table._strips.get(table._row_key(i, widths, False, None)) is not strip
-        region = table.size.region
-        drawn = table.render_lines(region)
-        table._strips.clear()
-        assert drawn == table.render_lines(region)
+        _assert_drawn_as_from_scratch(table)

@@ -16,31 +16,9 @@ from critresp.screens.case import CaseScreen
 from critresp.screens.modals import ConfirmModal
 from critresp.screens.queue import QueueScreen
 
-from .helpers import open_case, screen_text, settle
+from .helpers import open_case, open_case_and_go_back, screen_text, settle, spy
 
 SIZE = (160, 50)
-
-
-async def _open_case_and_go_back(pilot) -> CaseScreen:
-    """Open a case and go back: the kept case screen, off the stack."""
-    case = await open_case(pilot)
-    await pilot.press("escape")
-    await settle(pilot)
-    assert not case.is_current
-    return case
-
-
-def _spy(obj, name: str, seen: list, when=lambda: True, record=lambda *a: a) -> None:  # type: ignore[no-untyped-def]
-    """Replace ``obj.name`` with a wrapper that appends ``record(*args)`` to ``seen``
-    for each call made while ``when()``, then calls the original."""
-    orig = getattr(obj, name)
-
-    def spied(*a, **k):  # type: ignore[no-untyped-def]
-        if when():
-            seen.append(record(*a))
-        return orig(*a, **k)
-
-    setattr(obj, name, spied)
 
 
 async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> None:
@@ -67,9 +45,9 @@ async def test_the_queue_under_an_open_case_does_not_repaint_it(make_app) -> Non
                 in_queue[0] = False
 
         queue._compositor_refresh = queue_compositor_refresh
-        _spy(case, "refresh", asked, when=lambda: in_queue[0])
+        spy(case, "refresh", asked, when=lambda: in_queue[0])
         ran: list[tuple] = []
-        _spy(queue, "_compositor_refresh", ran)  # wraps the wrapper: counts the queue's compositor runs
+        spy(queue, "_compositor_refresh", ran)  # wraps the wrapper: counts the queue's compositor runs
         for _ in range(3):
             queue.query_one("#queue-header").refresh()
             queue.refresh()
@@ -94,7 +72,7 @@ async def test_a_translucent_modal_still_shows_the_screen_under_it_updating(make
         modal = app.screen
         assert modal.styles.background.a < 1
         renders: list[tuple] = []
-        _spy(modal, "_compositor_refresh", renders)
+        spy(modal, "_compositor_refresh", renders)
         # (the timeline: the header is rewritten by its 1-second countdown tick)
         case.query_one("#case-timeline").update(Text("under the modal"))
         await settle(pilot)
@@ -105,9 +83,9 @@ async def test_a_translucent_modal_still_shows_the_screen_under_it_updating(make
 async def test_a_case_screen_pushed_again_is_restyled_only_after_a_theme_change(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case_and_go_back(pilot)
+        case = await open_case_and_go_back(pilot)
         restyled: list[object] = []
-        _spy(app, "update_styles", restyled, record=lambda node=None, *_: node)
+        spy(app, "update_styles", restyled, record=lambda node=None, *_: node)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is case
@@ -130,10 +108,10 @@ async def test_a_case_screen_pushed_again_is_restyled_only_after_a_theme_change(
 async def test_a_pushed_case_screen_is_rendered_once_and_whole_in_its_first_frame(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case_and_go_back(pilot)
+        case = await open_case_and_go_back(pilot)
         renders: list[str] = []
         for name in ("render_full_update", "render_partial_update"):
-            _spy(case._compositor, name, renders, record=lambda *_, _name=name: _name)
+            spy(case._compositor, name, renders, record=lambda *_, _name=name: _name)
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen is case
@@ -149,7 +127,7 @@ async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_
     # screen's first frame (a second frame); posted by show_case, the frame takes them
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        case = await _open_case_and_go_back(pilot)
+        case = await open_case_and_go_back(pilot)
         other = next(r.id for r in app.screen.rows if r.id != case.case_id)
         case.show_case(other, store.case_detail(other), store.party_history(other))
         pending = [
