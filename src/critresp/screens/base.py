@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
@@ -158,8 +159,41 @@ class BaseScreen(Screen):
         shown). If the screen is covered first, the callbacks are dropped."""
         self.__dict__.setdefault("_after_frame", []).append(partial(callback, *args))
 
+    def hold_frames(self, timeout: float) -> None:
+        """No frame (of any screen) until ``release_frames`` or ``timeout`` seconds,
+        whichever comes first: what changes meanwhile is drawn in one frame.
+
+        For a key whose result is read in a worker and which also changes something
+        at once (Enter in the search box moves focus to the table): the focus change's
+        restyle runs while the query does, and its frame is the results' frame, not
+        two or three small frames ahead of it that leave the results waiting for the
+        frame timer (docs/performance.md, session 8). Also released when the screen
+        is covered or removed. Uses Textual's ``App.batch_update``."""
+        if self.__dict__.get("_frame_hold") is not None:
+            return
+        stack = ExitStack()
+        stack.enter_context(self.app.batch_update())
+        self.__dict__["_frame_hold"] = (stack, self.set_timer(timeout, self.release_frames, name="frame-hold"))
+
+    def release_frames(self) -> None:
+        """End ``hold_frames`` (nothing if no hold): the next frame draws what changed."""
+        hold = self.__dict__.pop("_frame_hold", None)
+        if hold is None:
+            return
+        stack, timer = hold
+        timer.stop()
+        stack.close()
+        # what changed while held, told to the screen now rather than from each
+        # widget's own idle turn (some came after the frame: a second frame)
+        self._post_layout_requests()
+        self.check_idle()  # the screen's idle turn starts the frame timer
+
     def _on_screen_suspend(self) -> None:
         self.__dict__["_after_frame"] = []  # (see call_after_frame)
+        self.release_frames()
+
+    def _on_unmount(self) -> None:
+        self.release_frames()
 
     # Performance (docs/performance.md, "Opening a case"): Textual's screen-stack habits
     # cost the open of a case frames and a restyle. Textual is pinned exactly;
@@ -174,6 +208,9 @@ class BaseScreen(Screen):
         for widget in self.walk_children(with_self=False):
             if widget._layout_required or widget._repaint_required:
                 widget._check_refresh()
+            for bar in (widget._vertical_scrollbar, widget._horizontal_scrollbar):  # not children
+                if bar is not None and bar._repaint_required:
+                    bar._check_refresh()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The screen's own lines are its background, drawn under its widgets: with an

@@ -51,6 +51,8 @@ SLOW_PAGE_S = 0.008
 READ_AHEAD_MAX_AGE_S = 30.0
 # a new query waits this long for its rows to draw the header with them (see set_query)
 HEADER_WAITS_S = 0.05
+# Enter in the search box: no frame until the results come, at most this long
+SEARCH_HOLDS_S = 0.05
 # the cursor this many rows (or fewer) from a page's edge: the page past it is read ahead
 PAGE_AHEAD_ROWS = 10
 
@@ -99,7 +101,6 @@ class QueueScreen(BaseScreen):
         # the page past the cursor's edge of the page, read ahead (see load_next)
         self._page_ahead: PageReadAhead | None = None
         self._page_ahead_asked: tuple[object, ...] | None = None  # the read ahead running
-        self._focus_table_token: int | None = None  # focus the table when this query's page arrives
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -297,12 +298,14 @@ class QueueScreen(BaseScreen):
             return
         self.post_message(QueueLoaded(page, query, direction, token, total, keep_case_id))  # type: ignore[arg-type]
 
+    def on_work_failed(self, message: WorkFailed) -> None:
+        """A failed read ends a frame hold at once (the app shows the error)."""
+        self.release_frames()
+
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.token != self._token:
             return  # superseded by a newer request
-        if self._focus_table_token == message.token:
-            self._focus_table_token = None
-            self.table.focus()
+        self.call_next(self.release_frames)  # after this handler: the results' frame
         if not self.loaded_once:
             self.call_after_refresh(self.capp.first_page_painted)
         self.loaded_once = True
@@ -706,13 +709,9 @@ class QueueScreen(BaseScreen):
         if self._search_timer is not None:
             self._search_timer.stop()
         if self._apply_search():
-            # move to the results when they are painted: one repaint, not a focus
-            # repaint first and the results after (session 6 measured moving it at the
-            # Enter instead: no faster, once a focus change no longer repaints the
-            # whole screen)
-            self._focus_table_token = self._token
-        else:
-            self.table.focus()
+            # the focus change and the results in one frame (base.hold_frames)
+            self.hold_frames(SEARCH_HOLDS_S)
+        self.table.focus()
 
     def _apply_search(self) -> bool:
         """Apply the search box; True when that started a new query."""

@@ -1,0 +1,149 @@
+"""Enter in the search box: the focus moves to the table at once, and the screen is
+drawn once, when the results come (``BaseScreen.hold_frames``); a table whose row
+count changes keeps its layout (the scrollbar always shows)."""
+
+from __future__ import annotations
+
+import threading
+
+from critresp.screens import queue as queue_module
+from critresp.screens.queue import QueueScreen
+from critresp.widgets.queue_table import QueueTable
+
+from .helpers import settle, spy, toasts
+from .test_direct_lines import _bar_lines_both_ways
+
+SIZE = (120, 16)  # fewer lines than rows: the scrollbar has a thumb to move
+
+
+def _held(app) -> bool:  # type: ignore[no-untyped-def]
+    return app._batch_count > 0
+
+
+async def _type_search(pilot, text: str) -> QueueScreen:  # type: ignore[no-untyped-def]
+    queue = pilot.app.screen
+    assert isinstance(queue, QueueScreen)
+    await pilot.press("slash")
+    await pilot.press(*text)
+    await settle(pilot)
+    return queue
+
+
+async def _gate_pages(store, monkeypatch) -> threading.Event:  # type: ignore[no-untyped-def]
+    gate = threading.Event()
+    orig_page = store.queue_page
+
+    def slow_page(*a, **k):  # type: ignore[no-untyped-def]
+        gate.wait(10)
+        return orig_page(*a, **k)
+
+    monkeypatch.setattr(store, "queue_page", slow_page)
+    return gate
+
+
+async def test_enter_moves_focus_at_once_and_draws_once_with_the_results(make_app, store, monkeypatch) -> None:
+    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)  # only Enter applies
+    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)  # the results always come first here
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = app.screen.rows[3]
+        queue = await _type_search(pilot, target.id)
+        displayed: list[object] = []
+        spy(app, "_display", displayed)
+        gate = await _gate_pages(store, monkeypatch)
+        try:
+            await pilot.press("enter")
+            for _ in range(5):
+                await pilot.pause()
+            # the focus moved while the query runs, and nothing was drawn meanwhile
+            assert app.focused is queue.table
+            assert _held(app) and displayed == []
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert not _held(app) and "_frame_hold" not in queue.__dict__
+        assert displayed, "the results were drawn"
+        assert [r.id for r in queue.rows] == [target.id]
+
+
+async def test_slow_results_do_not_hold_the_screen_longer_than_the_limit(make_app, store, monkeypatch) -> None:
+    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)
+    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = [r.id for r in app.screen.rows]
+        target = app.screen.rows[2]
+        queue = await _type_search(pilot, target.id)
+        gate = await _gate_pages(store, monkeypatch)
+        try:
+            await pilot.press("enter")
+            for _ in range(200):  # the hold's timer ends it while the rows are still being read
+                if not _held(app) and app.focused is queue.table:
+                    break
+                await pilot.pause()
+            assert not _held(app) and app.focused is queue.table
+            assert [r.id for r in queue.rows] == before  # the old rows are still there
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert [r.id for r in queue.rows] == [target.id]
+
+
+async def test_a_failed_search_or_a_covered_screen_ends_the_hold(make_app, store, monkeypatch) -> None:
+    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)
+    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = await _type_search(pilot, "zebra")
+
+        def broken(*a, **k):  # type: ignore[no-untyped-def]
+            raise RuntimeError("disk I/O error")
+
+        monkeypatch.setattr(store, "queue_page", broken)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not _held(app)
+        assert any("disk I/O error" in t for t in toasts(app))
+        # a hold is also ended when another screen covers this one
+        queue.hold_frames(60.0)
+        assert _held(app)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert app.screen is not queue and not _held(app)
+
+
+async def test_a_page_of_another_row_count_needs_no_layout_pass(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # all cases: more rows than fit
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one(QueueTable)
+        bar = table.vertical_scrollbar
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.scroll_offset.y > 0 and bar.display
+        target = queue.rows[-1]
+        queue = await _type_search(pilot, target.id)
+        layouts: list[object] = []
+        spy(queue, "_refresh_layout", layouts)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [r.id for r in queue.rows] == [target.id]
+        assert layouts == []  # the table's size and place did not change
+        # what the layout pass did for a new virtual size is done all the same
+        assert table.virtual_size.height == 2  # the header and one row
+        assert bar.window_virtual_size == 2 and table.scroll_offset.y == 0
+        assert bar.display  # always shown: no column moves
+        mine, textual = _bar_lines_both_ways(bar)
+        assert mine == textual
+        # and back to a full page: the range grows again
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.virtual_size.height == len(queue.rows) + 1 > 2
+        assert bar.window_virtual_size == table.virtual_size.height
