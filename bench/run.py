@@ -366,8 +366,8 @@ def raw_insert(src: Path, dst: Path) -> tuple[float, int]:
         t0 = time.perf_counter()
         d.execute("BEGIN IMMEDIATE")
         total += time.perf_counter() - t0
-        for table in (*DATA_TABLES, "case_doc"):
-            if table == "case_doc":  # the full-text index: one document per case
+        for table in (*DATA_TABLES, "case_doc", "open_doc"):
+            if table in ("case_doc", "open_doc"):  # the full-text indexes: one document per (open) case
                 cols = ["rowid", "text"]
             else:
                 cols = [r[1] for r in s.execute(f"PRAGMA table_info({table})")]

@@ -63,8 +63,9 @@ def simple_dataset(n: int = 3) -> R.Dataset:
 
 
 def assert_documents_current(store) -> None:  # type: ignore[no-untyped-def]
-    """Every case has its search document, each is its source text, and the open
-    cases' marker (migration 5) is on exactly the open cases."""
+    """Every case has its search document, each is its source text, the open cases'
+    marker (migration 5) is on exactly the open cases, and the open cases' index
+    (migration 6) holds exactly their documents."""
     from critresp.store.migrations import CASE_DOC_TEXT
     from critresp.store.queue import OPEN_DOC_TOKEN
 
@@ -76,4 +77,10 @@ def assert_documents_current(store) -> None:  # type: ignore[no-untyped-def]
             "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
             (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
         opened = {r[0] for r in conn.exec_driver_sql("SELECT id FROM cases WHERE is_open = 1").fetchall()}
+        # the open cases' own index (migration 6): exactly the open cases, each a copy
+        copies = {r[0] for r in conn.exec_driver_sql(
+            "SELECT c.id FROM open_doc o JOIN case_doc d ON d.rowid = o.rowid JOIN cases c ON c.rowid = o.rowid "
+            "WHERE o.text IS d.text").fetchall()}
+        in_index = conn.exec_driver_sql("SELECT count(*) FROM open_doc").scalar()
     assert stale == [] and marked == opened
+    assert copies == opened and in_index == len(opened)

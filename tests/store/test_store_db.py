@@ -157,7 +157,9 @@ def test_client_id_is_stable(tmp_path: Path) -> None:
 
 
 # schema 4's search documents: the table as migration 5 found it, without the trigger
-_DOCUMENTS_AS_SCHEMA_4 = ("DROP TRIGGER case_doc_open_state", "DROP TABLE case_doc", CASE_DOC_DDL)
+# and without the open cases' own index (migration 6)
+_DOCUMENTS_AS_SCHEMA_4 = (
+    "DROP TRIGGER case_doc_open_state_v6", "DROP TABLE open_doc", "DROP TABLE case_doc", CASE_DOC_DDL)
 
 
 def _reopen_as_schema(path: Path, version: int, *statements: str) -> tuple[Store, list[int]]:
@@ -186,9 +188,10 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
     s.import_dataset(R.Dataset(events=(event("E-9", "CR-0001", body="broken eggs in the bag"),)))
     s.close()
     # the same data as a schema-3 store: event-level index, no case documents
-    s, steps = _reopen_as_schema(path, 3, "DROP TABLE case_doc", FTS_DDL)
+    s, steps = _reopen_as_schema(
+        path, 3, "DROP TRIGGER case_doc_open_state_v6", "DROP TABLE open_doc", "DROP TABLE case_doc", FTS_DDL)
     try:
-        assert steps == [4, 5]
+        assert steps == [4, 5, 6]
         assert [r.id for r in s.queue_page(QueueQuery(search="eggs bag ")).rows] == ["CR-0001"]
         with s.engine.connect() as conn:
             names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -205,7 +208,7 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
 def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
     from critresp.domain import mutations as mu
     from critresp.domain import records as R
-    from critresp.store.migrations import CASE_DOC_OPEN_TRIGGER_V5, CASE_DOC_TEXT, CASE_DOC_TEXT_V4
+    from critresp.store.migrations import CASE_DOC_TEXT, CASE_DOC_TEXT_V4, CASE_DOC_TEXT_V5
     from critresp.store.views import QueueQuery
 
     from store_data import DANA, event
@@ -221,35 +224,72 @@ def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -
         path, 4, *_DOCUMENTS_AS_SCHEMA_4,
         f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT_V4} FROM cases c")
     try:
-        assert steps == [5]
+        assert steps == [5, 6]
         assert {r.id for r in s.queue_page(QueueQuery(search="torn bag")).rows} == {"CR-0000", "CR-0001"}
         assert {r.id for r in s.queue_page(QueueQuery(search="torn", include_resolved=True)).rows} == {
             "CR-0000", "CR-0001", "CR-0002"}
         assert_documents_current(s)
-        with s.engine.connect() as conn:
-            trigger = conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'case_doc_open_state'").scalar()
-        # the trigger is back, as the code has it, and holds the documents' text now
-        assert trigger == CASE_DOC_OPEN_TRIGGER_V5.replace(" IF NOT EXISTS", "") and CASE_DOC_TEXT in trigger
         from critresp.store.migrations import OPEN_DOC_TOKEN_V5
         from critresp.store.queue import OPEN_DOC_TOKEN
 
-        assert OPEN_DOC_TOKEN == OPEN_DOC_TOKEN_V5  # what searches add is what the documents hold
-        # the trigger alone (a bare update of the column: nothing else rebuilds the document)
-        from critresp.store.queue import OPEN_DOC_TOKEN
+        assert OPEN_DOC_TOKEN == OPEN_DOC_TOKEN_V5  # the marker the documents hold
+        assert CASE_DOC_TEXT_V5 == CASE_DOC_TEXT  # the text migration 5 built is the one built now
+    finally:
+        s.close()
 
-        def marked() -> set[str]:
-            with s.engine.connect() as conn:
-                return {r[0] for r in conn.exec_driver_sql(
-                    "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
-                    (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
 
-        assert marked() == {"CR-0000", "CR-0001"}
+def _open_documents(s: Store) -> tuple[set[str], set[str]]:
+    """(cases whose document holds the open marker, cases in ``open_doc``)."""
+    from critresp.store.queue import OPEN_DOC_TOKEN
+
+    with s.engine.connect() as conn:
+        marked = {r[0] for r in conn.exec_driver_sql(
+            "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH ?)",
+            (f'"{OPEN_DOC_TOKEN}"',)).fetchall()}
+        indexed = {r[0] for r in conn.exec_driver_sql(
+            "SELECT c.id FROM cases c WHERE c.rowid IN (SELECT rowid FROM open_doc)").fetchall()}
+    return marked, indexed
+
+
+def test_migration_6_indexes_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
+    from critresp.domain import mutations as mu
+    from critresp.domain import records as R
+    from critresp.store.migrations import CASE_DOC_OPEN_TRIGGER_V5, CASE_DOC_OPEN_TRIGGER_V6, CASE_DOC_TEXT
+    from critresp.store.views import QueueQuery
+
+    from store_data import DANA, event
+
+    path = tmp_path / "s.db"
+    s = Store.open(path, FixedClock(T0))
+    s.import_dataset(simple_dataset(4))
+    s.import_dataset(R.Dataset(events=tuple(event(f"E-{i}", f"CR-000{i}", body="torn bag") for i in range(4))))
+    assert s.apply(DANA, mu.Resolve(case_id="CR-0002", code="no_violation")).ok
+    s.close()
+    # the same data as a schema-5 store: marked documents, migration 5's trigger, no open_doc
+    s, steps = _reopen_as_schema(
+        path, 5, "DROP TRIGGER case_doc_open_state_v6", "DROP TABLE open_doc", CASE_DOC_OPEN_TRIGGER_V5)
+    try:
+        assert steps == [6]
+        assert_documents_current(s)
+        assert {r.id for r in s.queue_page(QueueQuery(search="torn ba")).rows} == {"CR-0000", "CR-0001", "CR-0003"}
+        assert {r.id for r in s.queue_page(QueueQuery(search="torn", include_resolved=True)).rows} == {
+            "CR-0000", "CR-0001", "CR-0002", "CR-0003"}
+        with s.engine.connect() as conn:
+            triggers = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+        # migration 5's trigger is replaced by one trigger, as the code has it, with the text now
+        assert triggers == {"case_doc_open_state_v6": CASE_DOC_OPEN_TRIGGER_V6.replace(" IF NOT EXISTS", "")}
+        assert CASE_DOC_TEXT in triggers["case_doc_open_state_v6"]
+        # the trigger alone (a bare update of the column: nothing else rebuilds the documents)
+        assert _open_documents(s) == ({"CR-0000", "CR-0001", "CR-0003"},) * 2
         with s.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE cases SET is_open = 0 WHERE id = 'CR-0000'")
             conn.exec_driver_sql("UPDATE cases SET is_open = 1 WHERE id = 'CR-0002'")
             conn.exec_driver_sql("UPDATE cases SET is_open = 1 WHERE id = 'CR-0001'")  # unchanged: not rebuilt
-        assert marked() == {"CR-0001", "CR-0002"}
+        assert _open_documents(s) == ({"CR-0001", "CR-0002", "CR-0003"},) * 2
+        with s.engine.connect() as conn:  # each copy is its case's document now
+            assert conn.exec_driver_sql(
+                "SELECT count(*) FROM open_doc o JOIN case_doc d ON d.rowid = o.rowid WHERE o.text IS NOT d.text"
+            ).scalar() == 0
     finally:
         s.close()
 
@@ -275,7 +315,7 @@ def test_migration_5_after_a_first_sync_that_was_cut_short(tmp_path: Path) -> No
     con.close()
     s, steps = _reopen_as_schema(path, 4, *_DOCUMENTS_AS_SCHEMA_4)
     try:
-        assert steps == [5]
+        assert steps == [5, 6]
         with s.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'ix_timeline_case_at'").first()
             assert conn.exec_driver_sql("SELECT count(*) FROM search_stale").scalar() == 0

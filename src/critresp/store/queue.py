@@ -32,8 +32,9 @@ ROW_COLUMNS = (
 )
 
 _TERM = re.compile(r"\w+", re.UNICODE)
-# In every open case's search document (migrations.CASE_DOC_TEXT, migration 5): a
-# search of open cases matches it too, so the index narrows to open cases itself.
+# In every open case's search document (migrations.CASE_DOC_TEXT, migration 5). Since
+# migration 6 a search of open cases reads their own index (``open_doc``) and no
+# longer asks for it; it stays in the documents (dropping it rebuilds them all).
 # It starts with a private-use character: FTS5's tokenizer keeps it in the word, and
 # ``fts_query`` keeps only ``\w`` characters, which it is not, so nothing typed (nor a
 # prefix of anything typed) can match it (tests/store: a property test).
@@ -144,11 +145,11 @@ def where(q: QueueQuery) -> tuple[list[str], dict[str, Any]]:
         params["prole"] = str(q.party_role.value if hasattr(q.party_role, "value") else q.party_role)
 
     match = fts_query(q.search)
-    if match is not None and open_only:
-        match += f' "{OPEN_DOC_TOKEN}"'  # open cases' documents only (OPEN_DOC_TOKEN)
     if match is not None:
-        # one document per case (migration 4): the matching case rowids, no per-event collection
-        conds.append("c.rowid IN (SELECT rowid FROM case_doc WHERE case_doc MATCH :fts)")
+        # one document per case (migration 4): the matching case rowids, no per-event
+        # collection; open cases only: their own index (migration 6), a tenth the size
+        index = "open_doc" if open_only else "case_doc"
+        conds.append(f"c.rowid IN (SELECT rowid FROM {index} WHERE {index} MATCH :fts)")
         params["fts"] = match
     return conds, params
 

@@ -35,7 +35,7 @@ from .views import QueueCursor, QueuePage, QueueQuery, QueueRow, SyncStatus
 if TYPE_CHECKING:
     from .store import Store
 
-LATEST_SCHEMA = 5  # == migrations.LATEST (tests/store/test_quick.py keeps them equal)
+LATEST_SCHEMA = 6  # == migrations.LATEST (tests/store/test_quick.py keeps them equal)
 BUSY_TIMEOUT_MS = 5000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -1030,6 +1030,13 @@ class Store:
                     "ORDER BY c.rowid", rng,
                 )
                 done += conn.exec_driver_sql("SELECT changes()").scalar() or 0
+                conn.exec_driver_sql(  # the open ones' copies (migration 6)
+                    "INSERT INTO open_doc (rowid, text) SELECT d.rowid, d.text FROM case_doc d "
+                    "WHERE d.rowid > ?1 AND d.rowid <= ?2 "
+                    "AND d.rowid IN (SELECT rowid FROM cases WHERE rowid > ?1 AND rowid <= ?2 AND is_open = 1) "
+                    "AND d.rowid NOT IN (SELECT rowid FROM open_doc WHERE rowid > ?1 AND rowid <= ?2) "
+                    "ORDER BY d.rowid", rng,
+                )
         with write_tx(self._engine) as conn:
             conn.exec_driver_sql("DELETE FROM search_stale WHERE id = ?", (ALL_MISSING_DOCS,))
         return done
@@ -1190,14 +1197,23 @@ def _upsert_rows(
 
 
 def _refresh_case_docs(conn: Connection, ids: str, params: tuple[Any, ...] = ()) -> None:
-    """Rebuild the full-text documents (``case_doc``) of the cases whose ids ``ids``
-    yields: a temp table of ids, or ``(SELECT ? AS id)`` with ``params`` for one."""
+    """Rebuild the full-text documents (``case_doc``, and ``open_doc`` for open cases)
+    of the cases whose ids ``ids`` yields: a temp table of ids, or ``(SELECT ? AS id)``
+    with ``params`` for one."""
     conn.exec_driver_sql(
         f"DELETE FROM case_doc WHERE rowid IN (SELECT c.rowid FROM {ids} i CROSS JOIN cases c ON c.id = i.id)", params
     )
     conn.exec_driver_sql(
         f"INSERT INTO case_doc (rowid, text) SELECT c.rowid, {CASE_DOC_TEXT} "
         f"FROM {ids} i CROSS JOIN cases c ON c.id = i.id", params,
+    )
+    # and the open ones' copies in ``open_doc`` (migration 6)
+    conn.exec_driver_sql(
+        f"DELETE FROM open_doc WHERE rowid IN (SELECT c.rowid FROM {ids} i CROSS JOIN cases c ON c.id = i.id)", params
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO open_doc (rowid, text) SELECT d.rowid, d.text FROM case_doc d WHERE d.rowid IN "
+        f"(SELECT c.rowid FROM {ids} i CROSS JOIN cases c ON c.id = i.id WHERE c.is_open = 1)", params,
     )
 
 
