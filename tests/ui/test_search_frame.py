@@ -115,7 +115,8 @@ async def test_a_failed_search_or_a_covered_screen_ends_the_hold(make_app, store
         assert app.screen is not queue and not _held(app)
 
 
-async def test_a_page_of_another_row_count_needs_no_layout_pass(make_app) -> None:
+async def test_a_page_of_another_row_count_needs_no_layout_pass(make_app, monkeypatch) -> None:
+    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)  # the results end the hold, not its timer
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -147,3 +148,80 @@ async def test_a_page_of_another_row_count_needs_no_layout_pass(make_app) -> Non
         await settle(pilot)
         assert table.virtual_size.height == len(queue.rows) + 1 > 2
         assert bar.window_virtual_size == table.virtual_size.height
+
+
+async def test_a_restyle_during_a_hold_is_drawn_after_it(make_app) -> None:
+    """A layout pass while frames are held (here a theme change; a resize is the
+    same) is not drawn and dropped: the frame after the hold draws it all."""
+    from .helpers import toggle_theme
+    from .test_terminal_frames import SIZE as FRAMES_SIZE
+    from .test_terminal_frames import Terminal, _stale_lines, _whole
+
+    app = make_app()
+    terminal = Terminal(*FRAMES_SIZE)
+    display = app._display
+    sent: list[object] = []
+
+    def spy(screen, update):  # type: ignore[no-untyped-def]
+        if not app._batch_count:  # what reaches the terminal (Textual drops the rest)
+            terminal.apply(update)
+            sent.append(update)
+        return display(screen, update)
+
+    app._display = spy
+    async with app.run_test(size=FRAMES_SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        queue.hold_frames(60.0)
+        sent.clear()
+        toggle_theme(app)
+        await settle(pilot)
+        assert sent == [] and queue.__dict__.get("_frame_skipped")
+        queue.release_frames()
+        await settle(pilot)
+        assert sent and not _held(app)
+        assert _stale_lines(terminal, _whole(app)) == []
+
+
+async def test_rows_fit_beside_the_scrollbar_whatever_their_count(make_app, monkeypatch) -> None:
+    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)
+    app = make_app()
+    async with app.run_test(size=(160, 16)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        for _ in range(2):  # a full page, then one row
+            assert table.show_vertical_scrollbar and not table.show_horizontal_scrollbar
+            assert table.virtual_size.width == table.scrollable_content_region.width
+            queue = await _type_search(pilot, app.screen.rows[0].id)
+            await pilot.press("enter")
+            await settle(pilot)
+        assert len(queue.rows) == 1
+
+
+async def test_enter_while_typing_s_own_read_runs_holds_too(make_app, store, monkeypatch) -> None:
+    """The pause in typing already started this search's read: Enter holds the
+    frames for its results all the same."""
+    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 0.001)
+    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        target = app.screen.rows[1]
+        queue = app.screen
+        gate = await _gate_pages(store, monkeypatch)
+        try:
+            await pilot.press("slash", *target.id)
+            for _ in range(200):  # the debounce's read starts (and waits at the gate)
+                if queue._reading():
+                    break
+                await pilot.pause()
+            assert queue._reading() and queue.query_state.search == target.id
+            await pilot.press("enter")
+            assert _held(app) and app.focused is queue.table
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert not _held(app) and [r.id for r in queue.rows] == [target.id]

@@ -183,6 +183,8 @@ class BaseScreen(Screen):
         stack, timer = hold
         timer.stop()
         stack.close()
+        if self.__dict__.pop("_frame_skipped", False):
+            self.refresh()  # a layout pass ran while held (a resize, a restyle): draw it all
         # what changed while held, told to the screen now rather than from each
         # widget's own idle turn (some came after the frame: a second frame)
         self._post_layout_requests()
@@ -242,6 +244,12 @@ class BaseScreen(Screen):
         if top is not self and top.styles.background.a == 1:
             self._compositor._dirty_regions.clear()
             self._dirty_widgets.clear()
+            return
+        if self.__dict__.get("_frame_hold") is not None:
+            # a layout pass while frames are held (a resize, a restyle) draws here
+            # directly: Textual would render and drop it (nothing is sent during a
+            # batch) and clear what it covered; kept for the frame after the hold
+            self.__dict__["_frame_skipped"] = True
             return
         super()._compositor_refresh()
         after = self.__dict__.get("_after_frame")

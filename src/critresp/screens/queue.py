@@ -708,10 +708,15 @@ class QueueScreen(BaseScreen):
         event.stop()
         if self._search_timer is not None:
             self._search_timer.stop()
-        if self._apply_search():
-            # the focus change and the results in one frame (base.hold_frames)
+        if self._apply_search() or self._reading():
+            # the focus change and the results in one frame (base.hold_frames); also
+            # when typing already started this query and its results are not in yet
             self.hold_frames(SEARCH_HOLDS_S)
         self.table.focus()
+
+    def _reading(self) -> bool:
+        """Whether a read of the queue's rows is still running."""
+        return any(w.group == "queue" and w.node is self and not w.is_finished for w in self.app.workers)
 
     def _apply_search(self) -> bool:
         """Apply the search box; True when that started a new query."""

@@ -242,7 +242,10 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         return self._widths_for[1]
 
     def _compute_widths(self, total: int) -> tuple[int, ...]:
-        fixed = sum((w or 0) + 2 * PAD for _k, _l, w in self.columns)
+        # the vertical scrollbar always shows (overflow-y: scroll): the rows fit beside
+        # it, so no horizontal scrollbar while the terminal is wide enough for them
+        total -= self.styles.scrollbar_size_vertical
+        fixed = sum(w + 2 * PAD for _k, _l, w in self.columns if w is not None)
         flex = [i for i, (_k, _l, w) in enumerate(self.columns) if w is None]
         out = [w or 0 for _k, _l, w in self.columns]
         if flex:
@@ -256,7 +259,9 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         size = Size(width, len(self._keys) + 1)
         if size == self.virtual_size:  # an unchanged size needs no re-layout
             return
-        if size.width == self.virtual_size.width and self.container_size and self.styles.overflow_y == "scroll":
+        height = self.styles.height
+        if (size.width == self.virtual_size.width and self.container_size and self.styles.overflow_y == "scroll"
+                and height is not None and not height.is_auto):
             # Only the row count changed (a search or filter with fewer rows than a
             # page, or back), and the scrollbar always shows: the table's own size and
             # everything around it stay put. What Textual's layout pass would do for
