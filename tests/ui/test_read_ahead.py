@@ -348,3 +348,37 @@ async def test_a_page_read_ahead_for_another_query_or_theme_is_not_used(make_app
         for i, (_cells, strip) in ahead.ready.items():
             assert table._strips.get(table._row_key(i, widths, False, None)) is not strip
         _assert_drawn_as_from_scratch(table)
+
+
+async def test_a_new_query_s_rows_come_rendered_from_its_read(make_app) -> None:
+    """A filter key's read builds and renders the rows that show first on its worker
+    (as a page read ahead does): the frame uses them, and draws what the table would."""
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one(QueueTable)
+        threads: list[bool] = []
+        spy(table, "render_rows", threads, record=lambda *a: threading.current_thread() is threading.main_thread())
+        given: list[tuple] = []
+        set_rows = queue._set_rows
+
+        def recording(*a, **k):  # type: ignore[no-untyped-def]
+            given.append(k.get("ready"))
+            return set_rows(*a, **k)
+
+        queue._set_rows = recording  # type: ignore[method-assign]
+        await pilot.press("a")  # a new query (all cases)
+        await settle(pilot)
+        assert threads and not any(threads)  # rendered on the worker's thread
+        assert len(given) == 1 and given[0] is not None
+        built, spec = given[0]
+        assert spec == table.row_spec() and sorted(built) == list(range(min(len(queue.rows), spec.rows)))
+        widths = spec.widths
+        used = [i for i, (_cells, strip) in built.items()
+                if i != table.cursor_row and table._strips.get(table._row_key(i, widths, False, None)) is strip]
+        assert used, "the rows rendered on the worker are the ones drawn"
+        _assert_drawn_as_from_scratch(table)

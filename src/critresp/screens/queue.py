@@ -132,7 +132,8 @@ class QueueScreen(BaseScreen):
         self._token += 1
         self.page_index = 0
         self._window = ("after", None)
-        self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True)
+        table = self.table
+        self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True, table, table.row_spec())
 
     def refresh_rows(self) -> None:
         """Re-read the page on screen (same window), diff-update, keep the cursor on its case."""
@@ -154,14 +155,16 @@ class QueueScreen(BaseScreen):
             return
         self._token += 1
         if not self._show_page_ahead("next", self.page.next_cursor):  # (read ahead?)
-            self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False)
+            self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False,
+                       self.table, self.table.row_spec())
 
     def load_prev(self) -> None:
         if self.page is None or self.page.prev_cursor is None:
             return
         self._token += 1
         if not self._show_page_ahead("prev", self.page.prev_cursor):
-            self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False)
+            self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False,
+                       self.table, self.table.row_spec())
 
     # ------------------------------------------------------------------ the next / previous page, read ahead
     def _want_page_ahead(self) -> None:
@@ -205,20 +208,30 @@ class QueueScreen(BaseScreen):
         except Exception:  # noqa: BLE001 - a read ahead only; the page key reads (and reports) again
             self.post_message(PageReadAhead(direction, query, cursor, None, epoch))  # type: ignore[arg-type]
             return
-        ready: dict[int, tuple[list[Text], Strip | None]] = {}
-        if spec is not None and page.rows:
-            try:
-                n = len(page.rows)
-                # a next page shows from its first row, a previous one up to its last
-                shown = range(min(n, spec.rows)) if direction == "next" else range(max(0, n - spec.rows), n)
-                now = self.capp.clock.now()
-                cells = {i: self._row_cells(page.rows[i], now) for i in shown}
-                strips = table.render_rows(spec, cells)
-                ready = {i: (cells[i], strips.get(i)) for i in shown}
-            except Exception as exc:  # noqa: BLE001 - the page is kept; its rows are built when shown
-                log.warning("page read ahead: building its rows failed (%s)", type(exc).__name__)
-                ready = {}
+        ready = self._rows_ready(page, direction, table, spec)
         self.post_message(PageReadAhead(direction, query, cursor, page, epoch, ready, spec))  # type: ignore[arg-type]
+
+    def _rows_ready(self, page, direction: str, table: QueueTable | None,  # type: ignore[no-untyped-def]
+                    spec: RowSpec | None) -> dict[int, tuple[list[Text], Strip | None]]:
+        """On a worker's thread: the rows of ``page`` that will show first, built and
+        rendered as ``spec`` draws them (index -> (cells, strip)), so the frame that
+        shows the page only joins them. A next page or a new query shows from its
+        first row, a previous page up to its last. The row cells' and the table's
+        style caches are plain dicts this reads and adds to while the UI thread may
+        too: each step is one dict operation (atomic under the GIL) and both threads
+        store the same values, so either may win."""
+        if spec is None or table is None or not page.rows:
+            return {}
+        try:
+            n = len(page.rows)
+            shown = range(max(0, n - spec.rows), n) if direction == "prev" else range(min(n, spec.rows))
+            now = self.capp.clock.now()
+            cells = {i: self._row_cells(page.rows[i], now) for i in shown}
+            strips = table.render_rows(spec, cells)
+            return {i: (cells[i], strips.get(i)) for i in shown}
+        except Exception as exc:  # noqa: BLE001 - the page is kept; its rows are built when shown
+            log.warning("queue read: building its rows ahead failed (%s)", type(exc).__name__)
+            return {}
 
     def _may_read_ahead(self) -> bool:
         """Reads ahead run only while the queue is shown and the console's store is
@@ -242,26 +255,27 @@ class QueueScreen(BaseScreen):
             return False
         token = self._token
         self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token,  # type: ignore[arg-type]
-                                         ready=self._fresh_ready_rows(ahead)))
+                                         ready=self._built(ahead.page, ahead.ready, ahead.spec)))
         if ahead.page.rows:  # (an empty page changes nothing on screen: nothing to read again)
             self.call_after_frame(self._reread_page, token)
         return True
 
-    def _fresh_ready_rows(self, ahead: PageReadAhead):  # type: ignore[no-untyped-def]
-        """The rows built with a page read ahead, each countdown as of now: a row whose
-        countdown reads otherwise now gets the new cell and is rendered when shown."""
-        if not ahead.ready:
+    def _fresh_rows(self, page, built, spec):  # type: ignore[no-untyped-def]
+        """Rows built on a worker (``_rows_ready``), each countdown as of now: a row
+        whose countdown reads otherwise now gets the new cell and is rendered when
+        shown. (ready, spec) as ``_set_rows`` takes them, or None."""
+        if not built:
             return None
         now = self.capp.clock.now()
-        rows = ahead.page.rows
+        rows = page.rows
         ready = {}
-        for index, (cells, strip) in ahead.ready.items():
+        for index, (cells, strip) in built.items():
             row = rows[index]
             due = countdown_text(row.due_at, now, int(row.tier), row.due_kind)
             if not _same_text(due, cells[1]):
                 cells, strip = [cells[0], due, *cells[2:]], None
             ready[index] = (cells, strip)
-        return ready, ahead.spec
+        return ready, spec
 
     def _reread_page(self, token: int) -> None:
         """After a page read ahead was shown: the same window read again and diffed in
@@ -280,15 +294,22 @@ class QueueScreen(BaseScreen):
         before: QueueCursor | None,
         keep_case_id: str | None,
         count: bool,
+        table: QueueTable | None = None,
+        spec: RowSpec | None = None,
     ) -> None:
+        """``table`` and ``spec`` (a new page or query: not a re-read): the rows that
+        will show first are built and rendered here too (``_rows_ready``)."""
         store = self.capp.store
         try:
             started = time.monotonic()
             page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
-            if count and query.search and time.monotonic() - started > SLOW_PAGE_S:
+            slow = count and query.search and time.monotonic() - started > SLOW_PAGE_S
+            built = self._rows_ready(page, direction, table, spec)
+            if slow:
                 # a search whose page was slow will count slowly too: show the page
                 # first, the total follows (same token: dropped if superseded)
-                self.post_message(QueueLoaded(page, query, direction, token, None, keep_case_id))  # type: ignore[arg-type]
+                self.post_message(QueueLoaded(page, query, direction, token, None, keep_case_id,  # type: ignore[arg-type]
+                                              self._built(page, built, spec)))
                 total = store.queue_count(query)
                 self.post_message(QueueLoaded(page, query, "refresh", token, total, keep_case_id))
                 return
@@ -296,7 +317,14 @@ class QueueScreen(BaseScreen):
         except Exception as exc:  # noqa: BLE001
             self.post_message(WorkFailed("queue", str(exc)))
             return
-        self.post_message(QueueLoaded(page, query, direction, token, total, keep_case_id))  # type: ignore[arg-type]
+        self.post_message(QueueLoaded(page, query, direction, token, total, keep_case_id,  # type: ignore[arg-type]
+                                      self._built(page, built, spec)))
+
+    @staticmethod
+    def _built(page, built, spec):  # type: ignore[no-untyped-def]
+        """Rows built on the worker as a QueueLoaded carries them (countdowns are
+        checked again when it is handled: ``_fresh_rows``)."""
+        return (built, spec) if built else None
 
     def on_work_failed(self, message: WorkFailed) -> None:
         """A failed read ends a frame hold at once (the app shows the error)."""
@@ -312,13 +340,15 @@ class QueueScreen(BaseScreen):
         page = message.page
         if message.total is not None:
             self.total = message.total
+        # rows built on the worker (a read ahead, or this read's), countdowns as of now
+        ready = self._fresh_rows(page, *message.ready) if message.ready else None
         if message.direction == "next":
             if not page.rows:
                 self.page = replace(self.page, next_cursor=None) if self.page else page
                 return
             self.page_index += 1
             self._window = ("after", self.page.next_cursor if self.page else None)
-            self._set_rows(page, cursor_row=0, ready=message.ready)
+            self._set_rows(page, cursor_row=0, ready=ready)
         elif message.direction == "prev":
             if not page.rows:
                 return
@@ -327,11 +357,11 @@ class QueueScreen(BaseScreen):
             if page.prev_cursor is None:
                 self.page_index = 0
                 self._window = ("after", None)
-            self._set_rows(page, cursor_row=len(page.rows) - 1, ready=message.ready)
+            self._set_rows(page, cursor_row=len(page.rows) - 1, ready=ready)
         elif message.direction == "refresh":
             self._diff_rows(page, message.keep_case_id)
         else:
-            self._set_rows(page, cursor_row=0, keep_case_id=message.keep_case_id)
+            self._set_rows(page, cursor_row=0, keep_case_id=message.keep_case_id, ready=ready)
         self._render_header()
         if message.token == self._read_ahead_token and (current := self.current_case_id()) is not None:
             self._read_ahead_token = None
@@ -374,7 +404,7 @@ class QueueScreen(BaseScreen):
 
     def _set_rows(self, page: QueuePage, cursor_row: int = 0, keep_case_id: str | None = None,
                   ready=None) -> None:  # type: ignore[no-untyped-def]
-        """``ready``: (rows built with a page read ahead, how they were rendered)."""
+        """``ready``: (rows built on a worker: a read ahead or the read itself, how they were rendered)."""
         self.page = page
         self.rows = list(page.rows)
         table = self.table
