@@ -382,3 +382,25 @@ async def test_a_new_query_s_rows_come_rendered_from_its_read(make_app) -> None:
                 if i != table.cursor_row and table._strips.get(table._row_key(i, widths, False, None)) is strip]
         assert used, "the rows rendered on the worker are the ones drawn"
         _assert_drawn_as_from_scratch(table)
+
+
+async def test_no_rows_are_built_ahead_for_a_cursor_kept_below_the_first_screen(make_app) -> None:
+    """A new query that keeps the cursor on its case far down the page: which rows
+    show depends on the scroll, so the read builds none (no wasted work)."""
+    app = make_app()
+    async with app.run_test(size=(140, 14)) as pilot:  # a short screen
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one(QueueTable)
+        spec = table.row_spec()
+        assert len(queue.rows) > spec.rows + 2
+        await pilot.press("G")  # the cursor on the last row, below the first screenful
+        await settle(pilot)
+        kept = queue.current_case_id()
+        built = queue._rows_ready(queue.page, "replace", table, spec, kept)
+        assert built == {}
+        assert queue._rows_ready(queue.page, "replace", table, spec, queue.rows[1].id)  # near the top: built
+        assert queue._rows_ready(queue.page, "replace", table, spec, None)

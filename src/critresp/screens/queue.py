@@ -212,15 +212,21 @@ class QueueScreen(BaseScreen):
         self.post_message(PageReadAhead(direction, query, cursor, page, epoch, ready, spec))  # type: ignore[arg-type]
 
     def _rows_ready(self, page, direction: str, table: QueueTable | None,  # type: ignore[no-untyped-def]
-                    spec: RowSpec | None) -> dict[int, tuple[list[Text], Strip | None]]:
+                    spec: RowSpec | None, keep_case_id: str | None = None,
+                    ) -> dict[int, tuple[list[Text], Strip | None]]:
         """On a worker's thread: the rows of ``page`` that will show first, built and
         rendered as ``spec`` draws them (index -> (cells, strip)), so the frame that
         shows the page only joins them. A next page or a new query shows from its
         first row, a previous page up to its last. The row cells' and the table's
         style caches are plain dicts this reads and adds to while the UI thread may
         too: each step is one dict operation (atomic under the GIL) and both threads
-        store the same values, so either may win."""
+        store the same values, so either may win. Nothing is built when the cursor
+        will stay on a case (``keep_case_id``) below the first screenful: which rows
+        then show depends on the scroll, and the frame builds them."""
         if spec is None or table is None or not page.rows:
+            return {}
+        if keep_case_id is not None and any(
+                row.id == keep_case_id for row in page.rows[spec.rows:]):
             return {}
         try:
             n = len(page.rows)
@@ -304,7 +310,7 @@ class QueueScreen(BaseScreen):
             started = time.monotonic()
             page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
             slow = count and query.search and time.monotonic() - started > SLOW_PAGE_S
-            built = self._rows_ready(page, direction, table, spec)
+            built = self._rows_ready(page, direction, table, spec, keep_case_id)
             if slow:
                 # a search whose page was slow will count slowly too: show the page
                 # first, the total follows (same token: dropped if superseded)
