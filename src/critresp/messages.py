@@ -57,7 +57,7 @@ class QueueLoaded(Message):
         self.token = token
         self.total = total
         self.keep_case_id = keep_case_id
-        self.ready = ready  # a page read ahead: its rows built ahead, and how they were rendered
+        self.ready = ready  # rows built on a worker (the read's own or a read ahead's), and how they were rendered
 
 
 class CaseLoaded(Message):

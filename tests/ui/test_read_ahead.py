@@ -404,3 +404,36 @@ async def test_no_rows_are_built_ahead_for_a_cursor_kept_below_the_first_screen(
         assert built == {}
         assert queue._rows_ready(queue.page, "replace", table, spec, queue.rows[1].id)  # near the top: built
         assert queue._rows_ready(queue.page, "replace", table, spec, None)
+
+
+async def test_a_new_query_keeping_the_cursor_far_down_builds_no_rows_on_its_read(make_app) -> None:
+    """The real path of the guard above: the cursor on the page's last row, the same
+    scope asked for again (the case is kept): the read builds and renders nothing."""
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=(140, 14)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        table = queue.query_one(QueueTable)
+        await pilot.press("G")
+        await settle(pilot)
+        kept = queue.current_case_id()
+        off_main: list[bool] = []
+        spy(table, "render_rows", off_main, when=lambda: threading.current_thread() is not threading.main_thread())
+        given: list[object] = []
+        set_rows = queue._set_rows
+
+        def recording(*a, **k):  # type: ignore[no-untyped-def]
+            given.append(k.get("ready"))
+            return set_rows(*a, **k)
+
+        queue._set_rows = recording  # type: ignore[method-assign]
+        await pilot.press("a")  # the same query again: the cursor stays on its case
+        await settle(pilot)
+        assert queue.current_case_id() == kept
+        assert given == [None] and off_main == []
+        _assert_drawn_as_from_scratch(table)

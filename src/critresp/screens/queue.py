@@ -133,7 +133,10 @@ class QueueScreen(BaseScreen):
         self.page_index = 0
         self._window = ("after", None)
         table = self.table
-        self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True, table, table.row_spec())
+        # rows are built ahead only for a view that will show the page's top rows: the
+        # table at its top, or the cursor not kept on a case (it then goes to row 0)
+        spec = table.row_spec() if table.scroll_offset.y == 0 or keep_case_id is None else None
+        self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True, table, spec)
 
     def refresh_rows(self) -> None:
         """Re-read the page on screen (same window), diff-update, keep the cursor on its case."""
@@ -155,16 +158,18 @@ class QueueScreen(BaseScreen):
             return
         self._token += 1
         if not self._show_page_ahead("next", self.page.next_cursor):  # (read ahead?)
+            table = self.table
             self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False,
-                       self.table, self.table.row_spec())
+                       table, table.row_spec())
 
     def load_prev(self) -> None:
         if self.page is None or self.page.prev_cursor is None:
             return
         self._token += 1
         if not self._show_page_ahead("prev", self.page.prev_cursor):
+            table = self.table
             self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False,
-                       self.table, self.table.row_spec())
+                       table, table.row_spec())
 
     # ------------------------------------------------------------------ the next / previous page, read ahead
     def _want_page_ahead(self) -> None:
@@ -221,14 +226,16 @@ class QueueScreen(BaseScreen):
         style caches are plain dicts this reads and adds to while the UI thread may
         too: each step is one dict operation (atomic under the GIL) and both threads
         store the same values, so either may win. Nothing is built when the cursor
-        will stay on a case (``keep_case_id``) below the first screenful: which rows
-        then show depends on the scroll, and the frame builds them."""
+        will stay on a case (``keep_case_id``) below the first screenful: the view
+        then scrolls to it, and the frame builds the rows it shows. (The caller asks
+        for none while the table is scrolled and the cursor stays on a case: which
+        rows show then depends on the scroll.)"""
         if spec is None or table is None or not page.rows:
             return {}
-        if keep_case_id is not None and any(
-                row.id == keep_case_id for row in page.rows[spec.rows:]):
-            return {}
         try:
+            if keep_case_id is not None and any(
+                    page.rows[i].id == keep_case_id for i in range(spec.rows, len(page.rows))):
+                return {}
             n = len(page.rows)
             shown = range(max(0, n - spec.rows), n) if direction == "prev" else range(min(n, spec.rows))
             now = self.capp.clock.now()
@@ -261,7 +268,7 @@ class QueueScreen(BaseScreen):
             return False
         token = self._token
         self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token,  # type: ignore[arg-type]
-                                         ready=self._built(ahead.page, ahead.ready, ahead.spec)))
+                                         ready=self._built(ahead.ready, ahead.spec)))
         if ahead.page.rows:  # (an empty page changes nothing on screen: nothing to read again)
             self.call_after_frame(self._reread_page, token)
         return True
@@ -310,12 +317,13 @@ class QueueScreen(BaseScreen):
             started = time.monotonic()
             page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
             slow = count and query.search and time.monotonic() - started > SLOW_PAGE_S
-            built = self._rows_ready(page, direction, table, spec, keep_case_id)
+            # (a newer read superseded this one: its rows would be dropped unseen)
+            built = self._rows_ready(page, direction, table, spec, keep_case_id) if token == self._token else {}
             if slow:
                 # a search whose page was slow will count slowly too: show the page
                 # first, the total follows (same token: dropped if superseded)
                 self.post_message(QueueLoaded(page, query, direction, token, None, keep_case_id,  # type: ignore[arg-type]
-                                              self._built(page, built, spec)))
+                                              self._built(built, spec)))
                 total = store.queue_count(query)
                 self.post_message(QueueLoaded(page, query, "refresh", token, total, keep_case_id))
                 return
@@ -324,10 +332,10 @@ class QueueScreen(BaseScreen):
             self.post_message(WorkFailed("queue", str(exc)))
             return
         self.post_message(QueueLoaded(page, query, direction, token, total, keep_case_id,  # type: ignore[arg-type]
-                                      self._built(page, built, spec)))
+                                      self._built(built, spec)))
 
     @staticmethod
-    def _built(page, built, spec):  # type: ignore[no-untyped-def]
+    def _built(built, spec):  # type: ignore[no-untyped-def]
         """Rows built on the worker as a QueueLoaded carries them (countdowns are
         checked again when it is handled: ``_fresh_rows``)."""
         return (built, spec) if built else None
