@@ -220,6 +220,19 @@ async def _at_last_row(pilot):  # type: ignore[no-untyped-def]
     return queue, table, queue._page_ahead
 
 
+def _record_ready_rows(queue: QueueScreen) -> list:
+    """Record the rows built on a worker that each ``_set_rows`` is given (``ready``)."""
+    given: list = []
+    set_rows = queue._set_rows
+
+    def recording(*a, **k):  # type: ignore[no-untyped-def]
+        given.append(k.get("ready"))
+        return set_rows(*a, **k)
+
+    queue._set_rows = recording  # type: ignore[method-assign]
+    return given
+
+
 def _assert_drawn_as_from_scratch(table: QueueTable) -> None:
     """The table's lines equal those it renders with nothing kept."""
     region = table.size.region
@@ -363,14 +376,7 @@ async def test_a_new_query_s_rows_come_rendered_from_its_read(make_app) -> None:
         table = queue.query_one(QueueTable)
         threads: list[bool] = []
         spy(table, "render_rows", threads, record=lambda *a: threading.current_thread() is threading.main_thread())
-        given: list[tuple] = []
-        set_rows = queue._set_rows
-
-        def recording(*a, **k):  # type: ignore[no-untyped-def]
-            given.append(k.get("ready"))
-            return set_rows(*a, **k)
-
-        queue._set_rows = recording  # type: ignore[method-assign]
+        given = _record_ready_rows(queue)
         await pilot.press("a")  # a new query (all cases)
         await settle(pilot)
         assert threads and not any(threads)  # rendered on the worker's thread
@@ -424,14 +430,7 @@ async def test_a_new_query_keeping_the_cursor_far_down_builds_no_rows_on_its_rea
         kept = queue.current_case_id()
         off_main: list[bool] = []
         spy(table, "render_rows", off_main, when=lambda: threading.current_thread() is not threading.main_thread())
-        given: list[object] = []
-        set_rows = queue._set_rows
-
-        def recording(*a, **k):  # type: ignore[no-untyped-def]
-            given.append(k.get("ready"))
-            return set_rows(*a, **k)
-
-        queue._set_rows = recording  # type: ignore[method-assign]
+        given = _record_ready_rows(queue)
         await pilot.press("a")  # the same query again: the cursor stays on its case
         await settle(pilot)
         assert queue.current_case_id() == kept
