@@ -205,20 +205,27 @@ def test_migration_4_builds_the_case_documents_of_an_existing_store(tmp_path: Pa
     assert fresh == []
 
 
-def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
+def _torn_bag_store(tmp_path: Path, n: int) -> Path:
+    """A closed store of ``n`` cases, each with a "torn bag" event, CR-0002 resolved."""
     from critresp.domain import mutations as mu
     from critresp.domain import records as R
-    from critresp.store.migrations import CASE_DOC_TEXT, CASE_DOC_TEXT_V4, CASE_DOC_TEXT_V5
-    from critresp.store.views import QueueQuery
 
     from store_data import DANA, event
 
     path = tmp_path / "s.db"
     s = Store.open(path, FixedClock(T0))
-    s.import_dataset(simple_dataset(3))
-    s.import_dataset(R.Dataset(events=tuple(event(f"E-{i}", f"CR-000{i}", body="torn bag") for i in range(3))))
+    s.import_dataset(simple_dataset(n))
+    s.import_dataset(R.Dataset(events=tuple(event(f"E-{i}", f"CR-000{i}", body="torn bag") for i in range(n))))
     assert s.apply(DANA, mu.Resolve(case_id="CR-0002", code="no_violation")).ok
     s.close()
+    return path
+
+
+def test_migration_5_marks_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
+    from critresp.store.migrations import CASE_DOC_TEXT, CASE_DOC_TEXT_V4, CASE_DOC_TEXT_V5
+    from critresp.store.views import QueueQuery
+
+    path = _torn_bag_store(tmp_path, 3)
     # the same data as a schema-4 store: documents without the open mark, no trigger
     s, steps = _reopen_as_schema(
         path, 4, *_DOCUMENTS_AS_SCHEMA_4,
@@ -252,19 +259,10 @@ def _open_documents(s: Store) -> tuple[set[str], set[str]]:
 
 
 def test_migration_6_indexes_the_open_cases_of_an_existing_store(tmp_path: Path) -> None:
-    from critresp.domain import mutations as mu
-    from critresp.domain import records as R
     from critresp.store.migrations import CASE_DOC_OPEN_TRIGGER_V5, CASE_DOC_OPEN_TRIGGER_V6, CASE_DOC_TEXT
     from critresp.store.views import QueueQuery
 
-    from store_data import DANA, event
-
-    path = tmp_path / "s.db"
-    s = Store.open(path, FixedClock(T0))
-    s.import_dataset(simple_dataset(4))
-    s.import_dataset(R.Dataset(events=tuple(event(f"E-{i}", f"CR-000{i}", body="torn bag") for i in range(4))))
-    assert s.apply(DANA, mu.Resolve(case_id="CR-0002", code="no_violation")).ok
-    s.close()
+    path = _torn_bag_store(tmp_path, 4)
     # the same data as a schema-5 store: marked documents, migration 5's trigger, no open_doc
     s, steps = _reopen_as_schema(
         path, 5, "DROP TRIGGER case_doc_open_state_v6", "DROP TABLE open_doc", CASE_DOC_OPEN_TRIGGER_V5)

@@ -77,3 +77,19 @@ def spy(obj, name: str, seen: list, when=lambda: True, record=lambda *a: a) -> N
 def toggle_theme(app) -> None:  # type: ignore[no-untyped-def]
     """Switch between the dark and the light theme (every colour changes)."""
     app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+
+
+def gate_queue_pages(store, monkeypatch):  # type: ignore[no-untyped-def]
+    """Make ``store.queue_page`` wait until the returned ``threading.Event`` is set
+    (a slow read, held as long as a test needs)."""
+    import threading
+
+    gate = threading.Event()
+    orig_page = store.queue_page
+
+    def slow_page(*a, **k):  # type: ignore[no-untyped-def]
+        gate.wait(10)
+        return orig_page(*a, **k)
+
+    monkeypatch.setattr(store, "queue_page", slow_page)
+    return gate

@@ -3,12 +3,10 @@ the key), and on its own while slow rows are read."""
 
 from __future__ import annotations
 
-import threading
-
 from critresp.screens import queue as queue_module
 from critresp.screens.queue import QueueScreen
 
-from .helpers import settle
+from .helpers import gate_queue_pages, settle
 
 SIZE = (120, 30)
 
@@ -45,14 +43,7 @@ async def test_slow_rows_do_not_hold_back_the_new_header(make_app, store, monkey
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = app.screen
-        gate = threading.Event()
-        orig_page = store.queue_page
-
-        def slow_page(*a, **k):  # type: ignore[no-untyped-def]
-            gate.wait(10)
-            return orig_page(*a, **k)
-
-        monkeypatch.setattr(store, "queue_page", slow_page)
+        gate = gate_queue_pages(store, monkeypatch)
         monkeypatch.setattr(queue_module, "HEADER_WAITS_S", 0.001)
         try:
             await pilot.press("2")

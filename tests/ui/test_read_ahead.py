@@ -390,22 +390,31 @@ async def test_a_new_query_s_rows_come_rendered_from_its_read(make_app) -> None:
         _assert_drawn_as_from_scratch(table)
 
 
+SHORT = (140, 14)  # a short screen: a page is several screenfuls
+
+
+async def _all_cases_at_last_row(pilot):  # type: ignore[no-untyped-def]
+    """All cases, the cursor on the page's last row (below the first screenful):
+    (the queue screen, its table, the case under the cursor)."""
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    queue = pilot.app.screen
+    assert isinstance(queue, QueueScreen)
+    table = queue.query_one(QueueTable)
+    assert len(queue.rows) > table.row_spec().rows + 2
+    await pilot.press("G")
+    await settle(pilot)
+    return queue, table, queue.current_case_id()
+
+
 async def test_no_rows_are_built_ahead_for_a_cursor_kept_below_the_first_screen(make_app) -> None:
     """A new query that keeps the cursor on its case far down the page: which rows
     show depends on the scroll, so the read builds none (no wasted work)."""
     app = make_app()
-    async with app.run_test(size=(140, 14)) as pilot:  # a short screen
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        queue = app.screen
-        assert isinstance(queue, QueueScreen)
-        table = queue.query_one(QueueTable)
+    async with app.run_test(size=SHORT) as pilot:
+        queue, table, kept = await _all_cases_at_last_row(pilot)
         spec = table.row_spec()
-        assert len(queue.rows) > spec.rows + 2
-        await pilot.press("G")  # the cursor on the last row, below the first screenful
-        await settle(pilot)
-        kept = queue.current_case_id()
         built = queue._rows_ready(queue.page, "replace", table, spec, kept)
         assert built == {}
         assert queue._rows_ready(queue.page, "replace", table, spec, queue.rows[1].id)  # near the top: built
@@ -418,16 +427,8 @@ async def test_a_new_query_keeping_the_cursor_far_down_builds_no_rows_on_its_rea
     import threading
 
     app = make_app()
-    async with app.run_test(size=(140, 14)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        queue = app.screen
-        assert isinstance(queue, QueueScreen)
-        table = queue.query_one(QueueTable)
-        await pilot.press("G")
-        await settle(pilot)
-        kept = queue.current_case_id()
+    async with app.run_test(size=SHORT) as pilot:
+        queue, table, kept = await _all_cases_at_last_row(pilot)
         off_main: list[bool] = []
         spy(table, "render_rows", off_main, when=lambda: threading.current_thread() is not threading.main_thread())
         given = _record_ready_rows(queue)

@@ -4,13 +4,11 @@ count changes keeps its layout (the scrollbar always shows)."""
 
 from __future__ import annotations
 
-import threading
-
 from critresp.screens import queue as queue_module
 from critresp.screens.queue import QueueScreen
 from critresp.widgets.queue_table import QueueTable
 
-from .helpers import settle, spy, toasts
+from .helpers import gate_queue_pages, settle, spy, toasts
 from .test_direct_lines import _bar_lines_both_ways
 
 SIZE = (120, 16)  # fewer lines than rows: the scrollbar has a thumb to move
@@ -29,21 +27,14 @@ async def _type_search(pilot, text: str) -> QueueScreen:  # type: ignore[no-unty
     return queue
 
 
-async def _gate_pages(store, monkeypatch) -> threading.Event:  # type: ignore[no-untyped-def]
-    gate = threading.Event()
-    orig_page = store.queue_page
-
-    def slow_page(*a, **k):  # type: ignore[no-untyped-def]
-        gate.wait(10)
-        return orig_page(*a, **k)
-
-    monkeypatch.setattr(store, "queue_page", slow_page)
-    return gate
+def _search_timing(monkeypatch, *, debounce: float = 60.0, holds: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """The search box's debounce (60 s: only Enter applies) and frame hold limit."""
+    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", debounce)
+    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", holds)
 
 
 async def test_enter_moves_focus_at_once_and_draws_once_with_the_results(make_app, store, monkeypatch) -> None:
-    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)  # only Enter applies
-    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)  # the results always come first here
+    _search_timing(monkeypatch)  # only Enter applies; the results always come first here
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -51,7 +42,7 @@ async def test_enter_moves_focus_at_once_and_draws_once_with_the_results(make_ap
         queue = await _type_search(pilot, target.id)
         displayed: list[object] = []
         spy(app, "_display", displayed)
-        gate = await _gate_pages(store, monkeypatch)
+        gate = gate_queue_pages(store, monkeypatch)
         try:
             await pilot.press("enter")
             for _ in range(5):
@@ -68,15 +59,14 @@ async def test_enter_moves_focus_at_once_and_draws_once_with_the_results(make_ap
 
 
 async def test_slow_results_do_not_hold_the_screen_longer_than_the_limit(make_app, store, monkeypatch) -> None:
-    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)
-    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 0.001)
+    _search_timing(monkeypatch, holds=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = [r.id for r in app.screen.rows]
         target = app.screen.rows[2]
         queue = await _type_search(pilot, target.id)
-        gate = await _gate_pages(store, monkeypatch)
+        gate = gate_queue_pages(store, monkeypatch)
         try:
             await pilot.press("enter")
             for _ in range(200):  # the hold's timer ends it while the rows are still being read
@@ -92,8 +82,7 @@ async def test_slow_results_do_not_hold_the_screen_longer_than_the_limit(make_ap
 
 
 async def test_a_failed_search_or_a_covered_screen_ends_the_hold(make_app, store, monkeypatch) -> None:
-    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 60.0)
-    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)
+    _search_timing(monkeypatch)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -204,14 +193,13 @@ async def test_rows_fit_beside_the_scrollbar_whatever_their_count(make_app, monk
 async def test_enter_while_typing_s_own_read_runs_holds_too(make_app, store, monkeypatch) -> None:
     """The pause in typing already started this search's read: Enter holds the
     frames for its results all the same."""
-    monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", 0.001)
-    monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", 60.0)
+    _search_timing(monkeypatch, debounce=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         target = app.screen.rows[1]
         queue = app.screen
-        gate = await _gate_pages(store, monkeypatch)
+        gate = gate_queue_pages(store, monkeypatch)
         try:
             await pilot.press("slash", *target.id)
             for _ in range(200):  # the debounce's read starts (and waits at the gate)
