@@ -211,3 +211,53 @@ def test_a_pull_is_refused_unwritten_when_another_store_moved_the_cursor(tmp_pat
     finally:
         s1.close()
         s2.close()
+
+
+def test_pages_in_a_pull_batch_commit_together_or_not_at_all(tmp_path, clock) -> None:
+    """``pull_batch``: the pages applied inside are one transaction. Another store on
+    the file sees none of them until the block ends, then all of them and the last
+    page's cursor; a block that raises leaves the store as it was (pages, cursor,
+    and the first sync's dropped bulk indexes, which come back with the rollback)."""
+    import sqlite3
+
+    import pytest
+
+    path = tmp_path / "batch" / "store.db"
+    s, other = Store.open(path, clock), Store.open(path, clock)
+
+    def indexes() -> set[str]:
+        with sqlite3.connect(path) as con:
+            return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+
+    try:
+        before = indexes()
+        with pytest.raises(RuntimeError, match="disk I/O"):
+            with s.pull_batch():
+                # a first sync's first page with more after it drops the bulk indexes
+                s.apply_pull(simple_dataset(2), "c1", more=True, expected_cursor=None)
+                s.apply_pull(R.Dataset(events=(event("E-a", "CR-0000", body="second page"),)), "c2", more=True,
+                             expected_cursor="c1")
+                assert s.get_cursor() is None and other.get_cursor() is None  # (not committed yet)
+                raise RuntimeError("disk I/O error")
+        assert s.get_cursor() is None and other.get_cursor() is None
+        assert other.case_detail("CR-0000") is None
+        assert indexes() == before and not s._bulk_indexes_dropped
+
+        with s.pull_batch():
+            s.apply_pull(simple_dataset(2), "c1", more=True, expected_cursor=None)
+            s.apply_pull(R.Dataset(events=(event("E-a", "CR-0000", body="second page"),)), "c2", more=True,
+                         expected_cursor="c1")
+            with s.pull_batch():  # nested: the same transaction
+                s.apply_pull(R.Dataset(events=(event("E-b", "CR-0000", body="third page"),)), "c3", more=True,
+                             expected_cursor="c2")
+            assert other.get_cursor() is None
+        assert other.get_cursor() == "c3"
+        assert {"E-a", "E-b"} <= {e.id for e in other.case_detail("CR-0000").timeline}
+        # the catch-up's last page, on its own: the search documents are built
+        s.apply_pull(R.Dataset(events=(event("E-c", "CR-0000", body="last page zebrafinch"),)), "c4",
+                     expected_cursor="c3")
+        assert other.queue_count(QueueQuery(search="zebrafinch")) == 1
+        assert indexes() == before
+    finally:
+        s.close()
+        other.close()

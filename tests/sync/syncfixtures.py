@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from collections import Counter
@@ -148,6 +149,7 @@ class MiniStore:
         self.identity = None
         self.notices: list[str] = []
         self.lock = threading.Lock()
+        self.batches = 0  # pull_batch blocks entered
 
     def client_id(self) -> str:
         return self._client_id
@@ -181,6 +183,19 @@ class MiniStore:
 
     def get_cursor(self):
         return self.cursor
+
+    @contextlib.contextmanager
+    def pull_batch(self):
+        """All or nothing, like the real store's one transaction."""
+        with self.lock:
+            saved = (dict(self.records), self.cursor)
+            self.batches += 1
+        try:
+            yield
+        except BaseException:
+            with self.lock:
+                self.records, self.cursor = saved
+            raise
 
     def apply_pull(self, changes, cursor, *, reset=False, more=False, expected_cursor=ANY_CURSOR):
         from critresp.store.api import CursorMoved, PullApplied

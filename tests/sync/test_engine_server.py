@@ -294,7 +294,7 @@ def test_a_catch_up_relaxes_young_collections_and_restores_them(server):
 
 
 def test_prefetch_chains_pages_in_order_and_resumes_after_a_failed_one(server):
-    """Pages are fetched ahead of the one being written (two deep): every cursor is
+    """Pages are fetched ahead of the one being written (three deep): every cursor is
     asked for exactly once, in order, nothing past the last page; a prefetch that
     fails ends the run after the pages before it were applied, and the next run
     continues from the last applied cursor."""
@@ -335,3 +335,89 @@ def test_prefetch_chains_pages_in_order_and_resumes_after_a_failed_one(server):
     assert asked[0] == stop_at and asked[1:] == applied[:-1]
     assert len(asked) == len(applied) > 3 and len(set(asked)) == len(asked)
     assert len(store.cases()) == 6
+
+
+class _Page:
+    def __init__(self, cursor, has_more=True):
+        self.cursor, self.has_more, self.changes = cursor, has_more, None
+
+
+def _done(value=None, error=None):
+    from concurrent.futures import Future
+
+    f = Future()
+    if error is not None:
+        f.set_exception(error)
+    else:
+        f.set_result(value)
+    return f
+
+
+def test_a_batch_takes_the_fetched_pages_that_follow_on_and_have_more_after_them():
+    """``SyncEngine._batch``: the page pulled, then the pages already fetched after it,
+    up to ``PULL_BATCH_PAGES``; it stops at a fetch still running, a failed one (left
+    for the loop to raise), one that does not follow on, and the catch-up's last page
+    (applied on its own: it rebuilds the search documents)."""
+    from collections import deque
+    from concurrent.futures import Future
+
+    from critresp.sync import engine as eng
+
+    e = SyncEngine(MiniStore(), ApiClient("http://127.0.0.1:9", lambda: "t"), SystemClock())
+    try:
+        p1 = _Page("c1")
+        ahead = deque([_done(("c1", _Page("c2"))), _done(("c2", _Page("c3"))), _done(("c3", _Page("c4")))])
+        group = e._batch(p1, ahead)
+        assert [p.cursor for p in group] == ["c1", "c2", "c3"][: eng.PULL_BATCH_PAGES]
+        assert len(ahead) == 3 - (len(group) - 1)  # taken from the front only
+        running = Future()
+        assert [p.cursor for p in e._batch(p1, deque([running]))] == ["c1"]
+        failed = deque([_done(error=RuntimeError("500"))])
+        assert [p.cursor for p in e._batch(p1, failed)] == ["c1"] and len(failed) == 1
+        assert [p.cursor for p in e._batch(p1, deque([_done(("other", _Page("x")))]))] == ["c1"]
+        last = deque([_done(("c1", _Page("c2", has_more=False)))])
+        assert [p.cursor for p in e._batch(p1, last)] == ["c1"] and len(last) == 1
+        assert [p.cursor for p in e._batch(_Page("c9", has_more=False), deque())] == ["c9"]
+    finally:
+        e.close()
+
+
+def test_a_failure_inside_a_batch_of_pages_rolls_the_batch_back_and_the_next_run_redoes_it(server, monkeypatch):
+    """Pages already fetched are applied together (``Store.pull_batch``): a failure on
+    the second page of a batch leaves the store at the cursor before the batch (its
+    first page is rolled back too), and the next run pulls from there and ends with
+    every case. (The real store's transaction: tests/store/test_store_sync.py.)"""
+    from concurrent.futures import wait
+
+    srv, _, tokens = server
+    store, engine, transport, _ = mini_node(srv.url, tokens["ana"], attempts=1)
+    real_batch = SyncEngine._batch
+
+    def batch_when_fetched(self, page, ahead):
+        wait(list(ahead))  # (the prefetches done: the batch is taken whole)
+        return real_batch(self, page, ahead)
+
+    monkeypatch.setattr(SyncEngine, "_batch", batch_when_fetched)
+    calls = []
+    seen = {}
+    apply_pull = store.apply_pull
+
+    def failing(changes, cursor, **kw):
+        calls.append((cursor, store.batches))
+        if len(calls) == 2:  # the first batch starts: what the store holds before it
+            seen.update(store.records)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return apply_pull(changes, cursor, **kw)
+
+    store.apply_pull = failing
+    engine.page_limit = 3
+    report = engine.run_once()
+    assert not report.ok
+    # the first page alone (nothing was fetched ahead yet), then a batch of the next two
+    assert [b for _, b in calls] == [0, 1, 1] and store.batches == 1
+    assert store.get_cursor() == calls[0][0]  # the batch's first page is rolled back too
+    assert store.records == seen
+    store.apply_pull = apply_pull
+    assert engine.run_once().ok
+    assert store.batches > 1 and len(store.cases()) == 6

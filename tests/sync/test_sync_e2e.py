@@ -29,6 +29,8 @@ from e2e import (
 )
 from syncfixtures import FAULTS, random_plan
 
+import critresp.sync.engine as engine_mod
+
 store_mod = pytest.importorskip("critresp.store")
 if not hasattr(store_mod, "Store"):  # pragma: no cover - until the store lands
     pytest.skip("critresp.store.Store not available yet", allow_module_level=True)
@@ -354,11 +356,15 @@ def test_a_recreated_server_database_replaces_stale_local_state(tmp_path):
         store.close()
 
 
-def test_a_pull_follows_the_cursor_another_process_moved(world):
+def test_a_pull_follows_the_cursor_another_process_moved(world, monkeypatch):
     """Two processes on one store (the console and ``critresp sync``): when the other
     one applies pages while this one pulls, this one's next page is refused unwritten
     (CursorMoved) and it carries on from the cursor the other left, instead of
-    writing its older cursor over it."""
+    writing its older cursor over it. (One page per transaction here: the other
+    process runs inside this one's apply, which within a batch of pages would hold
+    the write lock it waits for. Between batches it is the same check:
+    ``test_batched_pages_are_one_transaction`` covers the batches.)"""
+    monkeypatch.setattr(engine_mod, "PULL_BATCH_PAGES", 1)
     a = world["node"]("same", ANA)
     b = world["node"]("same", ANA)  # a second Store on the same file
     a.engine.page_limit = 4

@@ -6,6 +6,7 @@ them from Textual thread workers, never from the UI thread.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,6 +134,10 @@ class StoreAPI(Protocol):
         rejected -> removed from pending, effects rolled back by rebase, notice."""
 
     def get_cursor(self) -> str | None: ...
+
+    def pull_batch(self) -> AbstractContextManager[None]:
+        """A block whose ``apply_pull`` calls (this thread's) are one transaction:
+        committed when it ends, rolled back whole if it raises."""
 
     def apply_pull(
         self, changes: Dataset, cursor: str, *, reset: bool = False, more: bool = False,

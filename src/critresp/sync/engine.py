@@ -5,7 +5,8 @@
 - ``run_once()`` pushes the whole outbox in seq order (batches of up to 500),
   records each batch's per-mutation results with ``store.record_push_results``,
   then pulls pages until ``has_more`` is false, each page applied with
-  ``store.apply_pull(changes, cursor)`` (page + cursor in one transaction).
+  ``store.apply_pull(changes, cursor)`` (page + cursor in one transaction; during
+  a catch-up, the pages already fetched share one: ``store.pull_batch``).
 - ``wait_for_changes(timeout)`` long-polls ``/pull``.
 - A lock serialises pushes (the UI may call ``run_once`` from a worker while a
   long-poll runs in another thread); applying pulled pages is serialised too,
@@ -44,7 +45,10 @@ MAX_PUSH_ROUNDS = 10_000  # safety net against a server that never acknowledges
 # default is 700 allocations)
 CATCH_UP_GC_GEN0 = 20_000
 # pages fetched ahead of the one being written during a catch-up
-PREFETCH_PAGES = 2
+PREFETCH_PAGES = 3
+# at most this many pages (the one pulled, and the next ones if already fetched)
+# are applied in one write transaction during a catch-up (``SyncEngine._batch``)
+PULL_BATCH_PAGES = 3
 
 
 def _drop(ahead: deque[Future[Any]]) -> None:
@@ -282,7 +286,8 @@ class SyncEngine:
         a 100k first sync for pages the server was slow to build; with two, ~2 s).
         A prefetched page is used only if the store's cursor is then exactly the
         one it was asked with; otherwise it and those after it are dropped and
-        pulled again.
+        pulled again. The pages already fetched when one is written go into its
+        write transaction (``_batch``): one commit for up to ``PULL_BATCH_PAGES``.
 
         Returns True if any records were applied.
         """
@@ -322,20 +327,29 @@ class SyncEngine:
                     raise
                 first = False
                 reset = False
-                if page.has_more and not self._closed:
+                # with it, the pages after it already fetched (one commit: ``_batch``)
+                group = self._batch(page, ahead)
+                last = group[-1]
+                if last.has_more and not self._closed:
                     if not catching_up:
                         catch_up.enter_context(_CatchUpGc.active())
                         catching_up = True
                     if not ahead:
-                        ahead.append(pool.submit(self._fetch_after, None, page.cursor))
+                        ahead.append(pool.submit(self._fetch_after, None, last.cursor))
                     while len(ahead) < PREFETCH_PAGES:
                         ahead.append(pool.submit(self._fetch_after, ahead[-1], None))
                 with self._apply_lock:
-                    more = bool(page.has_more)  # search documents are rebuilt after the last page
+                    applied_pages = []
                     try:
-                        applied = self.store.apply_pull(
-                            page.changes, page.cursor, reset=resetting, more=more, expected_cursor=cursor,
-                        )
+                        with self.store.pull_batch() if len(group) > 1 else contextlib.nullcontext():
+                            follows = cursor
+                            for i, pg in enumerate(group):
+                                applied_pages.append(self.store.apply_pull(
+                                    pg.changes, pg.cursor, reset=resetting and i == 0,
+                                    more=bool(pg.has_more),  # search documents are rebuilt after the last page
+                                    expected_cursor=follows,
+                                ))
+                                follows = pg.cursor
                     except CursorMoved:
                         # another puller (thread or process) applied newer pages meanwhile:
                         # nothing was written; drop ours and pull from the cursor it left
@@ -343,18 +357,39 @@ class SyncEngine:
                         cursor = self.store.get_cursor()
                         resetting = False  # redone if that cursor is from before a reset too
                         continue
-                    cursor = page.cursor
-                acc.add_pull(applied, initial=initial or resetting)
+                    cursor = last.cursor
+                for i, applied in enumerate(applied_pages):
+                    acc.add_pull(applied, initial=initial or (resetting and i == 0))
+                    if getattr(applied, "records", 0):
+                        got_any = True
                 resetting = False
-                if getattr(applied, "records", 0):
-                    got_any = True
-                if not page.has_more:
+                if not last.has_more:
                     break
         finally:
             catch_up.close()
             _drop(ahead)
             pool.shutdown(wait=False, cancel_futures=True)
         return got_any
+
+    def _batch(self, page: Any, ahead: deque[Future[tuple[str, Any] | None]]) -> list[Any]:
+        """``page``, and the pages after it that are already fetched (taken from
+        ``ahead``), up to ``PULL_BATCH_PAGES`` in all: applied in one write transaction
+        (``Store.pull_batch``), one commit instead of one per page. Only pages with
+        more after them: the last page of a catch-up rebuilds the search documents
+        and is applied on its own. A prefetch that failed or does not follow on is
+        left for the loop (which raises its error, or drops it)."""
+        group = [page]
+        while (len(group) < PULL_BATCH_PAGES and group[-1].has_more and ahead and ahead[0].done()
+               and not self._closed):
+            head = ahead[0]
+            if head.cancelled() or head.exception() is not None:
+                break
+            got = head.result()
+            if got is None or got[0] != group[-1].cursor or not got[1].has_more:
+                break
+            ahead.popleft()
+            group.append(got[1])
+        return group
 
     def _fetch_after(self, before: Future[tuple[str, Any] | None] | None, cursor: str | None) -> tuple[str, Any] | None:
         """Prefetch (in the helper thread): the page at ``cursor``, or, given the
