@@ -10,7 +10,10 @@ result has been refreshed:
 - ``filter``: scope / tier / sort keys (``u a m 0 1 2 3 o x``) -> the new first page;
 - ``search``: Enter in the search box -> the matching page (terms picked from the
   store's own FTS vocabulary: very common, middling and rare words, prefixes and
-  two-word queries);
+  two-word queries), Enter pressed right after the typed keys were handled;
+- ``search_paused``: the same, Enter pressed ``TYPING_GAP_S`` after the last typed
+  key (a person's gap between the last letter and Enter: the typing pause's read
+  ahead has run by then, as it would for a person);
 - ``page``: PageDown on the last row / PageUp on the first -> the next / previous page;
 - ``open``: Enter on a queue row -> the case detail rendered (``open_history``:
   until the party-history tab is rendered too).
@@ -41,6 +44,9 @@ from typing import Any
 
 SIZE = (160, 50)
 WAIT_S = 60.0
+# ``search_paused``: Enter this long after the last typed key. A fast typist's
+# keys come ~100-200 ms apart; the gap before Enter is at least one of those.
+TYPING_GAP_S = 0.15
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -264,7 +270,8 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
     install_hooks(h_ref)
     clock = SystemClock()
     store = Store.open(store_path, clock)
-    results: dict[str, list[float]] = {"filter": [], "search": [], "page": [], "open": [], "open_history": []}
+    results: dict[str, list[float]] = {"filter": [], "search": [], "search_paused": [], "page": [], "open": [],
+                                       "open_history": []}
     per_term: list[dict[str, Any]] = []
     tmp = tempfile.mkdtemp(prefix="critresp-bench-ui-")
     try:
@@ -297,23 +304,28 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
             await h.wait("queue")
             await h.settle(pilot)
 
-            # --- search (Enter applies at once; typing is debounced by the screen)
-            for term in terms:
-                h.press("slash")
-                await h.settle(pilot)
-                box = screen.query_one("#search")
-                box.value = ""
-                for ch in term:
-                    h.press("space" if ch == " " else ch)
-                await h.settle(pilot)
-                dt, _ = await h.timed("enter", "queue")
-                if dt is not None:
-                    results["search"].append(dt)
-                    per_term.append({"q": term, "ms": round(dt * 1000, 2), "total": screen.total})
-                h.clear()
-                h.press("escape")  # clear the search: back to the whole queue
-                await h.wait("queue")
-                await h.settle(pilot)
+            # --- search (Enter applies at once; typing is debounced by the screen),
+            # Enter right after the keys, then (search_paused) TYPING_GAP_S after them
+            for kind, gap in (("search", 0.0), ("search_paused", TYPING_GAP_S)):
+                for term in terms:
+                    h.press("slash")
+                    await h.settle(pilot)
+                    box = screen.query_one("#search")
+                    box.value = ""
+                    for ch in term:
+                        h.press("space" if ch == " " else ch)
+                    await h.settle(pilot)
+                    if gap:
+                        await asyncio.sleep(gap)  # the person's gap before Enter (not a sync point)
+                    dt, _ = await h.timed("enter", "queue")
+                    if dt is not None:
+                        results[kind].append(dt)
+                        if kind == "search":
+                            per_term.append({"q": term, "ms": round(dt * 1000, 2), "total": screen.total})
+                    h.clear()
+                    h.press("escape")  # clear the search: back to the whole queue
+                    await h.wait("queue")
+                    await h.settle(pilot)
 
             # --- paging: forward 8 pages, back 8, repeat
             while len(results["page"]) < reps:

@@ -117,6 +117,23 @@ class PageReadAhead(Message):
         self.read_at = time.monotonic()  # made right after the read
 
 
+class SearchReadAhead(Message):
+    """The queue read the first page of the query typed into the search box, ahead of
+    Enter (``page`` None: the read failed)."""
+
+    def __init__(
+        self, query: "QueueQuery", page: "QueuePage | None", epoch: int,
+        ready: "dict[int, tuple[list[Text], Strip | None]] | None" = None, spec: "RowSpec | None" = None,
+    ) -> None:
+        super().__init__()
+        self.query = query
+        self.page = page
+        self.epoch = epoch
+        self.ready = ready or {}  # the rows it shows first: index -> (cells, strip rendered with ``spec``)
+        self.spec = spec
+        self.read_at = time.monotonic()  # made right after the read
+
+
 class HistoryLoaded(Message):
     def __init__(self, case_id: str, history: "PartyHistory", token: int = 0) -> None:
         super().__init__()

@@ -27,10 +27,13 @@ async def _type_search(pilot, text: str) -> QueueScreen:  # type: ignore[no-unty
     return queue
 
 
-def _search_timing(monkeypatch, *, debounce: float = 60.0, holds: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    """The search box's debounce (60 s: only Enter applies) and frame hold limit."""
+def _search_timing(monkeypatch, *, debounce: float = 60.0, holds: float = 60.0,  # type: ignore[no-untyped-def]
+                   ahead: float = 60.0) -> None:
+    """The search box's debounce (60 s: only Enter applies), frame hold limit and
+    typing pause before its read ahead (60 s: none)."""
     monkeypatch.setattr(queue_module, "SEARCH_DEBOUNCE", debounce)
     monkeypatch.setattr(queue_module, "SEARCH_HOLDS_S", holds)
+    monkeypatch.setattr(queue_module, "SEARCH_AHEAD_PAUSE_S", ahead)
 
 
 async def test_enter_moves_focus_at_once_and_draws_once_with_the_results(make_app, store, monkeypatch) -> None:

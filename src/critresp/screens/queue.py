@@ -17,7 +17,9 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
-from ..messages import ActionApplied, CasePrefetched, CaseReady, PageReadAhead, QueueLoaded, WorkFailed
+from ..messages import (
+    ActionApplied, CasePrefetched, CaseReady, PageReadAhead, QueueLoaded, SearchReadAhead, WorkFailed,
+)
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
 from ..widgets.queue_table import QueueTable, RowSpec
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
@@ -42,6 +44,9 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 
 SORTS = list(QueueSort)
 SEARCH_DEBOUNCE = 0.3
+# a pause this long in typing into the search box reads that query's first page
+# ahead (``_read_search_ahead``): Enter (or the debounce) then shows it at once
+SEARCH_AHEAD_PAUSE_S = 0.04
 # a search's page and total go to the screen in one message (one repaint) unless the
 # page alone took longer than this: then the page is shown first and the total
 # follows (a search that matches most cases counts for as long as it paged:
@@ -88,6 +93,13 @@ class QueueScreen(BaseScreen):
         self._window: tuple[str, QueueCursor | None] = ("after", None)
         self._token = 0
         self._search_timer: Timer | None = None
+        # the typed query's first page read ahead (``_want_search_ahead``), the query
+        # being read, its timer, and the token of a load waiting for that read
+        self._search_ahead: SearchReadAhead | None = None
+        self._search_ahead_asked: QueueQuery | None = None
+        self._search_ahead_timer: Timer | None = None
+        self._search_adopted: tuple[int, str | None] | None = None  # (token, keep_case_id)
+        self._held_for: set[str] = set()  # what a search's frame hold still waits for
         self._header_timer: Timer | None = None  # the header drawn if the rows are slow to come
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
@@ -136,6 +148,8 @@ class QueueScreen(BaseScreen):
         # rows are built ahead only for a view that will show the page's top rows: the
         # table at its top, or the cursor not kept on a case (it then goes to row 0)
         spec = table.row_spec() if table.scroll_offset.y == 0 or keep_case_id is None else None
+        if self.query_state.search and self._use_search_ahead(keep_case_id):
+            return
         self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True, table, spec)
 
     def refresh_rows(self) -> None:
@@ -347,7 +361,7 @@ class QueueScreen(BaseScreen):
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.token != self._token:
             return  # superseded by a newer request
-        self.call_next(self.release_frames)  # after this handler: the results' frame
+        self.call_next(self._held_part_done, "rows")  # after this handler: the results' frame
         if not self.loaded_once:
             self.call_after_refresh(self.capp.first_page_painted)
         self.loaded_once = True
@@ -574,6 +588,7 @@ class QueueScreen(BaseScreen):
         self._data_epoch += 1
         self._prefetched = None
         self._page_ahead = None
+        self._search_ahead = None
 
     def _want_prefetch(self, case_id: str) -> None:
         self._prefetch_wanted = case_id
@@ -735,6 +750,8 @@ class QueueScreen(BaseScreen):
         box = self.query_one("#search", Input)
         if self._search_timer is not None:
             self._search_timer.stop()
+        if self._search_ahead_timer is not None:
+            self._search_ahead_timer.stop()
         box.value = ""
         box.display = False
         self.table.focus()
@@ -746,20 +763,134 @@ class QueueScreen(BaseScreen):
         if self._search_timer is not None:
             self._search_timer.stop()
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._apply_search)
+        if self._search_ahead_timer is not None:
+            self._search_ahead_timer.stop()
+        self._search_ahead_timer = self.set_timer(SEARCH_AHEAD_PAUSE_S, self._want_search_ahead, name="search-ahead")
+
+    # ------------------------------------------------------------------ the typed search, read ahead
+    def _box_query(self) -> QueueQuery:
+        """The query the search box would apply now."""
+        return replace(self.query_state, search=self.query_one("#search", Input).value.strip())
+
+    def _want_search_ahead(self) -> None:
+        """Typing paused (``SEARCH_AHEAD_PAUSE_S``): read the box's query's first page
+        ahead, one read at a time (the one running asks again when it ends).
+
+        Performance (docs/performance.md, session 9): Enter then shows that page in
+        its own handler, or takes over the read still running, instead of starting
+        its own: a person presses Enter well after the pause, so the page is usually
+        read by then; the count follows after the frame (``_reread_counted``)."""
+        query = self._box_query()
+        if not query.search or query == self.query_state or self._search_ahead_asked is not None:
+            return
+        ahead = self._search_ahead
+        if ahead is not None and ahead.query == query and ahead.epoch == self._data_epoch:
+            return  # read already
+        if not self._may_read_ahead():
+            return
+        self._search_ahead_asked = query
+        table = self.table
+        self._read_search_ahead(query, self._data_epoch, table, table.row_spec())
+
+    @work(thread=True, group="search-ahead", exit_on_error=False)
+    def _read_search_ahead(self, query: QueueQuery, epoch: int, table: QueueTable, spec: RowSpec | None) -> None:
+        """On a worker's thread: the page, and the rows it shows first (``_rows_ready``)."""
+        try:
+            page = self.capp.store.queue_page(query, limit=self.capp.page_size)
+        except Exception:  # noqa: BLE001 - a read ahead only; Enter reads (and reports) again
+            self.post_message(SearchReadAhead(query, None, epoch))
+            return
+        ready = self._rows_ready(page, "replace", table, spec)
+        self.post_message(SearchReadAhead(query, page, epoch, ready, spec))
+
+    def on_search_read_ahead(self, message: SearchReadAhead) -> None:
+        if self._search_ahead_asked == message.query:
+            self._search_ahead_asked = None
+        adopted = self._search_adopted
+        if adopted is not None and adopted[0] != self._token:
+            adopted = self._search_adopted = None  # a newer query was asked for meanwhile
+        if adopted is not None and message.query == self.query_state:
+            # Enter (or the debounce) applied this query while it was being read
+            self._search_adopted = None
+            token, keep_case_id = adopted
+            if message.page is None:  # the read failed: read (and report) now
+                self._load(self.query_state, "replace", token, None, None, keep_case_id, True)
+            else:
+                self._show_search_ahead(message, token, keep_case_id)
+            return
+        if message.page is not None:
+            self._search_ahead = message
+        if self.query_one("#search", Input).display:
+            self._want_search_ahead()  # typed on meanwhile: that query next
+
+    def _use_search_ahead(self, keep_case_id: str | None) -> bool:
+        """A new search query (``reload``): show its page read ahead if it is fresh
+        (no change heard of since, at most ``READ_AHEAD_MAX_AGE_S`` old), or wait for
+        the read of it still running (True); else False (read it now)."""
+        query = self.query_state
+        ahead, self._search_ahead = self._search_ahead, None
+        if (ahead is not None and ahead.query == query and ahead.epoch == self._data_epoch
+                and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S):
+            self._show_search_ahead(ahead, self._token, keep_case_id)
+            return True
+        if self._search_ahead_asked == query:
+            self._search_adopted = (self._token, keep_case_id)
+            return True
+        return False
+
+    def _show_search_ahead(self, ahead: SearchReadAhead, token: int, keep_case_id: str | None) -> None:
+        self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, "replace", token,  # type: ignore[arg-type]
+                                         None, keep_case_id, self._built(ahead.ready, ahead.spec)))
+        self.call_after_frame(self._reread_counted, token)
+
+    def _reread_counted(self, token: int) -> None:
+        """After a search's page read ahead was shown: read again (a change since is
+        diffed in) and counted, unless something newer was asked for meanwhile."""
+        if token == self._token:
+            self._reread_window(token, count=True)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._search_timer is not None:
             self._search_timer.stop()
-        if self._apply_search() or self._reading():
-            # the focus change and the results in one frame (base.hold_frames); also
-            # when typing already started this query and its results are not in yet
+        if self._search_ahead_timer is not None:
+            self._search_ahead_timer.stop()
+        box = self.query_one("#search", Input)
+        if self._box_query() != self.query_state or self._reading():
+            # the focus change and the results in one frame (base.hold_frames): held
+            # until both are handled (``_held_for``), also when typing already started
+            # this query and its results are not in yet, and when they are shown at
+            # once (read ahead: ``_use_search_ahead``)
             self.hold_frames(SEARCH_HOLDS_S)
+            self._held_for = {"rows", "focus", "blur"} if box.has_focus else {"rows"}
         self.table.focus()
+        self._apply_search()
+
+    def _held_part_done(self, part: str) -> None:
+        """One of what a search's frame hold waits for was handled (its rows, the
+        table's focus, the search box's blur): the hold ends with the last of them
+        (or its time limit, ``SEARCH_HOLDS_S``)."""
+        if "_frame_hold" not in self.__dict__:
+            self._held_for = set()
+            return
+        self._held_for.discard(part)
+        if not self._held_for:
+            self.release_frames()
+
+    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self._held_for and event.widget is self.table:
+            self.call_next(self._held_part_done, "focus")
+
+    def on_descendant_blur(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self._held_for and getattr(event.widget, "id", None) == "search":
+            self.call_next(self._held_part_done, "blur")
 
     def _reading(self) -> bool:
-        """Whether a read of the queue's rows is still running."""
+        """Whether a read of the queue's rows is still running (the query's own, or the
+        typed search's read ahead it waits for)."""
+        if self._search_adopted is not None and self._search_adopted[0] == self._token:
+            return True
         return any(w.group == "queue" and w.node is self and not w.is_finished for w in self.app.workers)
 
     def _apply_search(self) -> bool:

@@ -1,0 +1,178 @@
+"""A pause in typing into the search box reads that query's first page ahead: Enter
+shows it in its own handler, or waits for the read still running instead of
+starting another; the count follows after the frame; a change heard of since the
+read, or a failed read, makes Enter read (and report) again."""
+
+from __future__ import annotations
+
+import threading
+
+from critresp.screens.queue import QueueScreen
+
+from .helpers import settle, toasts
+from .test_search_frame import SIZE, _held, _search_timing
+
+
+async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the search box and type ``text`` in one go (one pause in typing after it:
+    the keys one by one would each pause longer than the tests' 1 ms)."""
+    await pilot.press("slash")
+    pilot.app.screen.query_one("#search").insert_text_at_cursor(text)
+
+
+def _count_pages(store, monkeypatch, gate: threading.Event | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Record the search text of each ``store.queue_page`` call (held at ``gate``)."""
+    calls: list[str] = []
+    orig = store.queue_page
+
+    def page(query, *a, **k):  # type: ignore[no-untyped-def]
+        calls.append(query.search)
+        if gate is not None:
+            gate.wait(10)
+        return orig(query, *a, **k)
+
+    monkeypatch.setattr(store, "queue_page", page)
+    return calls
+
+
+async def test_enter_after_a_typing_pause_shows_the_page_read_ahead_then_counts(make_app, store, monkeypatch) -> None:
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        target = queue.rows[3]
+        calls = _count_pages(store, monkeypatch)
+        await _type(pilot, target.id)
+        await settle(pilot)
+        assert calls == [target.id]  # read once, after the pause
+        assert queue._search_ahead is not None and queue.query_state.search == ""
+        gate = threading.Event()
+        calls[:] = []
+        _count_pages(store, monkeypatch, gate)  # any read from now on waits
+        try:
+            await pilot.press("enter")
+            # shown by Enter's own handler: no read waited for
+            assert [r.id for r in queue.rows] == [target.id] and queue.query_state.search == target.id
+            assert app.focused is queue.table and queue.total is None
+        finally:
+            gate.set()
+        await settle(pilot)
+        # after its frame: read again (nothing changed) and counted
+        assert [r.id for r in queue.rows] == [target.id] and queue.total == 1
+        assert not _held(app)
+
+
+async def test_enter_during_the_read_ahead_waits_for_it_instead_of_reading_again(make_app, store, monkeypatch) -> None:
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        target = queue.rows[2]
+        gate = threading.Event()
+        calls = _count_pages(store, monkeypatch, gate)
+        try:
+            await _type(pilot, target.id)
+            for _ in range(200):  # the pause's read starts (and waits at the gate)
+                if calls:
+                    break
+                await pilot.pause()
+            assert calls == [target.id]
+            await pilot.press("enter")
+            for _ in range(5):
+                await pilot.pause()
+            # the frames wait for that read; no second read of the same page
+            assert _held(app) and app.focused is queue.table and queue._reading()
+            assert calls == [target.id]
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert [r.id for r in queue.rows] == [target.id] and queue.total == 1
+        assert calls == [target.id, target.id]  # the read ahead, then the counted read after its frame
+        assert not _held(app)
+
+
+async def test_a_change_heard_of_since_the_read_ahead_makes_enter_read_again(make_app, store, monkeypatch) -> None:
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        target = queue.rows[1]
+        await _type(pilot, target.id)
+        await settle(pilot)
+        assert queue._search_ahead is not None
+        queue._forget_prefetch()  # what a sync's changes or an action do
+        gate = threading.Event()
+        calls = _count_pages(store, monkeypatch, gate)
+        before = [r.id for r in queue.rows]
+        try:
+            await pilot.press("enter")
+            for _ in range(5):
+                await pilot.pause()
+            assert calls == [target.id] and [r.id for r in queue.rows] == before  # read again, not shown yet
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert [r.id for r in queue.rows] == [target.id] and queue.total == 1
+
+
+async def test_a_read_ahead_that_fails_is_read_again_by_enter_which_reports(make_app, store, monkeypatch) -> None:
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        gate = threading.Event()
+        calls: list[str] = []
+
+        def broken(query, *a, **k):  # type: ignore[no-untyped-def]
+            calls.append(query.search)
+            gate.wait(10)
+            raise RuntimeError("disk I/O error")
+
+        monkeypatch.setattr(store, "queue_page", broken)
+        try:
+            await _type(pilot, "zebra")
+            for _ in range(200):
+                if calls:
+                    break
+                await pilot.pause()
+            await pilot.press("enter")  # waits for the read ahead, which then fails
+            for _ in range(5):
+                await pilot.pause()
+            assert calls == ["zebra"]
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert calls == ["zebra", "zebra"]  # Enter's own read, after the read ahead failed
+        assert any("disk I/O error" in t for t in toasts(app))
+        assert not _held(app)
+
+
+async def test_the_first_frame_after_enter_has_the_rows_read_ahead_and_the_focus_moved(make_app, store, monkeypatch) -> None:
+    """Rows shown by Enter's own handler still wait for the focus change (the search
+    box's blur, the table's focus): one frame with both, not the rows first and the
+    restyle in a second frame."""
+    from .helpers import spy
+
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        target = queue.rows[3]
+        await _type(pilot, target.id)
+        await settle(pilot)
+        assert queue._search_ahead is not None
+        box = queue.query_one("#search")
+        frames: list[tuple[bool, bool, list[str]]] = []
+        spy(app, "_display", frames, record=lambda *a: (queue.table.has_focus, box.has_focus,
+                                                          [r.id for r in queue.rows]))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert frames, "drawn"
+        assert frames[0] == (True, False, [target.id])
+        assert not _held(app) and queue._held_for == set()
