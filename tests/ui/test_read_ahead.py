@@ -437,3 +437,31 @@ async def test_a_new_query_keeping_the_cursor_far_down_builds_no_rows_on_its_rea
         assert queue.current_case_id() == kept
         assert given == [None] and off_main == []
         _assert_drawn_as_from_scratch(table)
+
+
+async def test_a_page_key_before_a_search_s_count_came_counts_with_its_page(make_app, store) -> None:
+    """A search's page shown from its read ahead has its count read after the frame;
+    a page key before that count came (the count's read then superseded) reads the
+    count with the next page, whether that page was read ahead or is read now."""
+    from critresp.screens import queue as queue_module
+
+    app = make_app(page_size=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        expected = store.queue_count(queue.query_state)
+        assert expected > 14
+        queue.total = None  # the count not come yet
+        await pilot.press("G")
+        await settle(pilot)
+        assert queue._page_ahead is not None
+        await pilot.press("j")  # the page read ahead, shown at once; read again after its frame
+        await settle(pilot)
+        assert queue.page_index == 1 and queue.total == expected
+        queue.total = None
+        await pilot.press("G")
+        await settle(pilot)
+        queue._page_ahead.read_at -= queue_module.READ_AHEAD_MAX_AGE_S + 1  # too old: read now
+        await pilot.press("j")
+        await settle(pilot)
+        assert queue.page_index == 2 and queue.total == expected

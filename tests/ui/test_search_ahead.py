@@ -176,3 +176,51 @@ async def test_the_first_frame_after_enter_has_the_rows_read_ahead_and_the_focus
         assert frames, "drawn"
         assert frames[0] == (True, False, [target.id])
         assert not _held(app) and queue._held_for == set()
+
+
+async def test_a_failed_read_ahead_is_not_retried_for_the_same_query(make_app, store, monkeypatch) -> None:
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        calls: list[str] = []
+
+        def broken(query, *a, **k):  # type: ignore[no-untyped-def]
+            calls.append(query.search)
+            raise RuntimeError("disk I/O error")
+
+        monkeypatch.setattr(store, "queue_page", broken)
+        await _type(pilot, "zebra")
+        await settle(pilot)
+        await settle(pilot)
+        assert calls == ["zebra"] and queue._search_ahead_failed is not None
+        queue.query_one("#search").insert_text_at_cursor("s")  # another query: read ahead
+        await settle(pilot)
+        assert calls == ["zebra", "zebras"]
+
+
+async def test_an_adopted_read_from_before_a_change_is_read_again(make_app, store, monkeypatch) -> None:
+    """Enter waits for the read ahead still running; a change heard of meanwhile (a
+    sync, an action) makes it read again rather than show the older page."""
+    _search_timing(monkeypatch, ahead=0.001)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        target = queue.rows[2]
+        gate = threading.Event()
+        calls = _count_pages(store, monkeypatch, gate)
+        try:
+            await _type(pilot, target.id)
+            for _ in range(200):
+                if calls:
+                    break
+                await pilot.pause()
+            await pilot.press("enter")
+            queue._forget_prefetch()  # heard of a change while it reads
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert calls[:2] == [target.id, target.id]  # the read ahead, then read again for Enter
+        assert [r.id for r in queue.rows] == [target.id] and queue.total == 1

@@ -100,6 +100,8 @@ class QueueScreen(BaseScreen):
         self._search_ahead_timer: Timer | None = None
         self._search_adopted: tuple[int, str | None] | None = None  # (token, keep_case_id)
         self._held_for: set[str] = set()  # what a search's frame hold still waits for
+        self._search_ahead_failed: QueueQuery | None = None  # not read ahead again (Enter reads it)
+        self._shown_query: QueueQuery | None = None  # the query whose rows are on screen
         self._header_timer: Timer | None = None  # the header drawn if the rows are slow to come
         self.loaded_once = False
         self._static_cells: dict[QueueRow, list[Text]] = {}
@@ -173,7 +175,7 @@ class QueueScreen(BaseScreen):
         self._token += 1
         if not self._show_page_ahead("next", self.page.next_cursor):  # (read ahead?)
             table = self.table
-            self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, False,
+            self._load(self.query_state, "next", self._token, self.page.next_cursor, None, None, self.total is None,
                        table, table.row_spec())
 
     def load_prev(self) -> None:
@@ -182,7 +184,7 @@ class QueueScreen(BaseScreen):
         self._token += 1
         if not self._show_page_ahead("prev", self.page.prev_cursor):
             table = self.table
-            self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, False,
+            self._load(self.query_state, "prev", self._token, None, self.page.prev_cursor, None, self.total is None,
                        table, table.row_spec())
 
     # ------------------------------------------------------------------ the next / previous page, read ahead
@@ -309,7 +311,8 @@ class QueueScreen(BaseScreen):
         (unless something newer was asked for meanwhile)."""
         if token != self._token:
             return
-        self._reread_window(token, count=False)
+        # (counted too if the query's count has not come: a page key came before it)
+        self._reread_window(token, count=self.total is None)
 
     @work(thread=True, group="queue", exclusive=True, exit_on_error=False)
     def _load(
@@ -389,6 +392,7 @@ class QueueScreen(BaseScreen):
         elif message.direction == "refresh":
             self._diff_rows(page, message.keep_case_id)
         else:
+            self._shown_query = message.query
             self._set_rows(page, cursor_row=0, keep_case_id=message.keep_case_id, ready=ready)
         self._render_header()
         if message.token == self._read_ahead_token and (current := self.current_case_id()) is not None:
@@ -781,7 +785,8 @@ class QueueScreen(BaseScreen):
         its own: a person presses Enter well after the pause, so the page is usually
         read by then; the count follows after the frame (``_reread_counted``)."""
         query = self._box_query()
-        if not query.search or query == self.query_state or self._search_ahead_asked is not None:
+        if (not query.search or query == self.query_state or self._search_ahead_asked is not None
+                or query == self._search_ahead_failed):
             return
         ahead = self._search_ahead
         if ahead is not None and ahead.query == query and ahead.epoch == self._data_epoch:
@@ -813,13 +818,17 @@ class QueueScreen(BaseScreen):
             # Enter (or the debounce) applied this query while it was being read
             self._search_adopted = None
             token, keep_case_id = adopted
-            if message.page is None:  # the read failed: read (and report) now
+            if message.page is None or message.epoch != self._data_epoch:
+                # the read failed (read again: Enter reports it), or a change was heard
+                # of while it ran: read now
                 self._load(self.query_state, "replace", token, None, None, keep_case_id, True)
             else:
                 self._show_search_ahead(message, token, keep_case_id)
             return
         if message.page is not None:
             self._search_ahead = message
+        else:
+            self._search_ahead_failed = message.query
         if self.query_one("#search", Input).display:
             self._want_search_ahead()  # typed on meanwhile: that query next
 
@@ -857,7 +866,7 @@ class QueueScreen(BaseScreen):
         if self._search_ahead_timer is not None:
             self._search_ahead_timer.stop()
         box = self.query_one("#search", Input)
-        if self._box_query() != self.query_state or self._reading():
+        if self._box_query() != self.query_state or (self._reading() and self._shown_query != self.query_state):
             # the focus change and the results in one frame (base.hold_frames): held
             # until both are handled (``_held_for``), also when typing already started
             # this query and its results are not in yet, and when they are shown at

@@ -942,16 +942,20 @@ class Store:
         last one are stored together or not at all. For a catch-up's pages that are
         already fetched (``SyncEngine``): one commit for several pages.
 
-        Performance (docs/performance.md, session 9): a 100k first sync committed 827
-        pages, 7.7 s of its ~70 s in the commits. The last page of a catch-up (``more``
-        false) rebuilds the search documents in transactions of its own: it is not
-        applied in a batch. Nested, the inner block adds nothing; pages applied on
-        another thread meanwhile wait for the commit (SQLite's write lock)."""
+        Performance (docs/performance.md, session 9): a 100k first sync committed its
+        827 pages one by one; in batches, ~440 commits (their time 5.9 → 5.3 s: most of
+        it is SQLite's checkpoints, which batches do not change). The last page of
+        a catch-up (``more`` false) rebuilds the search documents in transactions of
+        their own: in a batch, after its commit (the engine applies it on its own).
+        Nested, the inner block adds nothing; pages applied on another thread
+        meanwhile wait for the commit (SQLite's write lock), and this thread must
+        write nothing else inside the block (it would wait for its own lock)."""
         local = self._pull_batches
         if getattr(local, "conn", None) is not None:
             yield
             return
         dropped = self._bulk_indexes_dropped
+        local.refresh = False
         try:
             with _guarded(), write_tx(self._engine, durable=False) as conn:
                 local.conn = conn
@@ -962,6 +966,8 @@ class Store:
         except BaseException:
             self._bulk_indexes_dropped = dropped  # what the batch dropped came back with its rollback
             raise
+        if local.refresh and self._search_stale:  # a catch-up's last page was in the batch
+            self.refresh_search()
 
     @_guard
     def apply_pull(
@@ -1009,8 +1015,11 @@ class Store:
             conn.execute(update(SS).where(SS.c.id == 1).values(cursor=cursor))
         if drop_indexes:
             self._bulk_indexes_dropped = True  # (reset if a batch it is in is rolled back)
-        if not more and self._search_stale and not in_batch:  # otherwise nothing is pending: no extra write transaction
-            self.refresh_search()
+        if not more and self._search_stale:  # otherwise nothing is pending: no extra write transaction
+            if in_batch:
+                self._pull_batches.refresh = True  # after the batch's commit
+            else:
+                self.refresh_search()
         records = sum(
             len(getattr(changes, f))
             for f in ("associates", "parties", "orders", "cases", "case_parties", "events", "enforcements", "macros")
