@@ -97,29 +97,9 @@ class CasePrefetched(Message):
         self.read_at = time.monotonic()  # made right after the read
 
 
-class PageReadAhead(Message):
-    """The queue read the page past the one on screen (``direction`` of the page read
-    from ``from_cursor``) while the cursor was near that edge."""
-
-    def __init__(
-        self, direction: Literal["next", "prev"], query: "QueueQuery", from_cursor: "QueueCursor",
-        page: "QueuePage", epoch: int, ready: "dict[int, tuple[list[Text], Strip | None]] | None" = None,
-        spec: "RowSpec | None" = None,
-    ) -> None:
-        super().__init__()
-        self.direction = direction
-        self.query = query
-        self.from_cursor = from_cursor
-        self.page = page
-        self.epoch = epoch
-        self.ready = ready or {}  # the rows it shows first: index -> (cells, strip rendered with ``spec``)
-        self.spec = spec
-        self.read_at = time.monotonic()  # made right after the read
-
-
-class SearchReadAhead(Message):
-    """The queue read the first page of the query typed into the search box, ahead of
-    Enter (``page`` None: the read failed)."""
+class RowsReadAhead(Message):
+    """A page of the queue read ahead of the key that shows it (``page`` None: the read
+    failed), with the rows it shows first built and rendered on the worker."""
 
     def __init__(
         self, query: "QueueQuery", page: "QueuePage | None", epoch: int,
@@ -128,10 +108,29 @@ class SearchReadAhead(Message):
         super().__init__()
         self.query = query
         self.page = page
-        self.epoch = epoch
+        self.epoch = epoch  # the queue's ``_data_epoch`` when it was read
         self.ready = ready or {}  # the rows it shows first: index -> (cells, strip rendered with ``spec``)
         self.spec = spec
         self.read_at = time.monotonic()  # made right after the read
+
+
+class PageReadAhead(RowsReadAhead):
+    """The queue read the page past the one on screen (``direction`` of the page read
+    from ``from_cursor``) while the cursor was near that edge."""
+
+    def __init__(
+        self, direction: Literal["next", "prev"], query: "QueueQuery", from_cursor: "QueueCursor",
+        page: "QueuePage", epoch: int, ready: "dict[int, tuple[list[Text], Strip | None]] | None" = None,
+        spec: "RowSpec | None" = None,
+    ) -> None:
+        super().__init__(query, page, epoch, ready, spec)
+        self.direction = direction
+        self.from_cursor = from_cursor
+
+
+class SearchReadAhead(RowsReadAhead):
+    """The queue read the first page of the query typed into the search box, ahead of
+    Enter."""
 
 
 class HistoryLoaded(Message):

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from critresp.screens.queue import QueueScreen
 
-from .helpers import settle, toasts
+from .helpers import settle, spy, toasts
 from .test_search_frame import SIZE, _held, _search_timing
+
+
+@pytest.fixture(autouse=True)
+def _read_ahead_at_once(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every test here: the typing pause before a read ahead is 1 ms, only Enter applies."""
+    _search_timing(monkeypatch, ahead=0.001)
 
 
 async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -20,8 +28,19 @@ async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     pilot.app.screen.query_one("#search").insert_text_at_cursor(text)
 
 
-def _count_pages(store, monkeypatch, gate: threading.Event | None = None) -> list[str]:  # type: ignore[no-untyped-def]
-    """Record the search text of each ``store.queue_page`` call (held at ``gate``)."""
+async def _until(pilot, ready, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
+    """Let messages flow until ``ready()``, at most ``rounds`` turns (with a ``ready``
+    that is never true: exactly ``rounds`` turns)."""
+    for _ in range(rounds):
+        if ready():
+            return
+        await pilot.pause()
+
+
+def _count_pages(store, monkeypatch, gate: threading.Event | None = None,  # type: ignore[no-untyped-def]
+                 error: Exception | None = None) -> list[str]:
+    """Record the search text of each ``store.queue_page`` call (held at ``gate``; then
+    raising ``error`` if given)."""
     calls: list[str] = []
     orig = store.queue_page
 
@@ -29,6 +48,8 @@ def _count_pages(store, monkeypatch, gate: threading.Event | None = None) -> lis
         calls.append(query.search)
         if gate is not None:
             gate.wait(10)
+        if error is not None:
+            raise error
         return orig(query, *a, **k)
 
     monkeypatch.setattr(store, "queue_page", page)
@@ -36,7 +57,6 @@ def _count_pages(store, monkeypatch, gate: threading.Event | None = None) -> lis
 
 
 async def test_enter_after_a_typing_pause_shows_the_page_read_ahead_then_counts(make_app, store, monkeypatch) -> None:
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -65,7 +85,6 @@ async def test_enter_after_a_typing_pause_shows_the_page_read_ahead_then_counts(
 
 
 async def test_enter_during_the_read_ahead_waits_for_it_instead_of_reading_again(make_app, store, monkeypatch) -> None:
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -75,14 +94,10 @@ async def test_enter_during_the_read_ahead_waits_for_it_instead_of_reading_again
         calls = _count_pages(store, monkeypatch, gate)
         try:
             await _type(pilot, target.id)
-            for _ in range(200):  # the pause's read starts (and waits at the gate)
-                if calls:
-                    break
-                await pilot.pause()
+            await _until(pilot, lambda: calls)  # the pause's read starts (and waits at the gate)
             assert calls == [target.id]
             await pilot.press("enter")
-            for _ in range(5):
-                await pilot.pause()
+            await _until(pilot, lambda: False, rounds=5)
             # the frames wait for that read; no second read of the same page
             assert _held(app) and app.focused is queue.table and queue._reading()
             assert calls == [target.id]
@@ -95,7 +110,6 @@ async def test_enter_during_the_read_ahead_waits_for_it_instead_of_reading_again
 
 
 async def test_a_change_heard_of_since_the_read_ahead_makes_enter_read_again(make_app, store, monkeypatch) -> None:
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -110,8 +124,7 @@ async def test_a_change_heard_of_since_the_read_ahead_makes_enter_read_again(mak
         before = [r.id for r in queue.rows]
         try:
             await pilot.press("enter")
-            for _ in range(5):
-                await pilot.pause()
+            await _until(pilot, lambda: False, rounds=5)
             assert calls == [target.id] and [r.id for r in queue.rows] == before  # read again, not shown yet
         finally:
             gate.set()
@@ -120,29 +133,16 @@ async def test_a_change_heard_of_since_the_read_ahead_makes_enter_read_again(mak
 
 
 async def test_a_read_ahead_that_fails_is_read_again_by_enter_which_reports(make_app, store, monkeypatch) -> None:
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        queue = app.screen
         gate = threading.Event()
-        calls: list[str] = []
-
-        def broken(query, *a, **k):  # type: ignore[no-untyped-def]
-            calls.append(query.search)
-            gate.wait(10)
-            raise RuntimeError("disk I/O error")
-
-        monkeypatch.setattr(store, "queue_page", broken)
+        calls = _count_pages(store, monkeypatch, gate, RuntimeError("disk I/O error"))
         try:
             await _type(pilot, "zebra")
-            for _ in range(200):
-                if calls:
-                    break
-                await pilot.pause()
+            await _until(pilot, lambda: calls)
             await pilot.press("enter")  # waits for the read ahead, which then fails
-            for _ in range(5):
-                await pilot.pause()
+            await _until(pilot, lambda: False, rounds=5)
             assert calls == ["zebra"]
         finally:
             gate.set()
@@ -152,13 +152,10 @@ async def test_a_read_ahead_that_fails_is_read_again_by_enter_which_reports(make
         assert not _held(app)
 
 
-async def test_the_first_frame_after_enter_has_the_rows_read_ahead_and_the_focus_moved(make_app, store, monkeypatch) -> None:
+async def test_the_first_frame_after_enter_has_the_rows_read_ahead_and_the_focus_moved(make_app, store) -> None:
     """Rows shown by Enter's own handler still wait for the focus change (the search
     box's blur, the table's focus): one frame with both, not the rows first and the
     restyle in a second frame."""
-    from .helpers import spy
-
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -179,18 +176,11 @@ async def test_the_first_frame_after_enter_has_the_rows_read_ahead_and_the_focus
 
 
 async def test_a_failed_read_ahead_is_not_retried_for_the_same_query(make_app, store, monkeypatch) -> None:
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = app.screen
-        calls: list[str] = []
-
-        def broken(query, *a, **k):  # type: ignore[no-untyped-def]
-            calls.append(query.search)
-            raise RuntimeError("disk I/O error")
-
-        monkeypatch.setattr(store, "queue_page", broken)
+        calls = _count_pages(store, monkeypatch, error=RuntimeError("disk I/O error"))
         await _type(pilot, "zebra")
         await settle(pilot)
         await settle(pilot)
@@ -203,7 +193,6 @@ async def test_a_failed_read_ahead_is_not_retried_for_the_same_query(make_app, s
 async def test_an_adopted_read_from_before_a_change_is_read_again(make_app, store, monkeypatch) -> None:
     """Enter waits for the read ahead still running; a change heard of meanwhile (a
     sync, an action) makes it read again rather than show the older page."""
-    _search_timing(monkeypatch, ahead=0.001)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -213,10 +202,7 @@ async def test_an_adopted_read_from_before_a_change_is_read_again(make_app, stor
         calls = _count_pages(store, monkeypatch, gate)
         try:
             await _type(pilot, target.id)
-            for _ in range(200):
-                if calls:
-                    break
-                await pilot.pause()
+            await _until(pilot, lambda: calls)
             await pilot.press("enter")
             queue._forget_prefetch()  # heard of a change while it reads
         finally:

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from ..domain.taxonomy import CATEGORIES, CaseStatus, PartyRole, Tier
 from ..messages import (
-    ActionApplied, CasePrefetched, CaseReady, PageReadAhead, QueueLoaded, SearchReadAhead, WorkFailed,
+    ActionApplied, CasePrefetched, CaseReady, PageReadAhead, QueueLoaded, RowsReadAhead, SearchReadAhead, WorkFailed,
 )
 from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSort, Scope
 from ..widgets.queue_table import QueueTable, RowSpec
@@ -146,12 +146,12 @@ class QueueScreen(BaseScreen):
         self._token += 1
         self.page_index = 0
         self._window = ("after", None)
+        if self.query_state.search and self._use_search_ahead(keep_case_id):
+            return
         table = self.table
         # rows are built ahead only for a view that will show the page's top rows: the
         # table at its top, or the cursor not kept on a case (it then goes to row 0)
         spec = table.row_spec() if table.scroll_offset.y == 0 or keep_case_id is None else None
-        if self.query_state.search and self._use_search_ahead(keep_case_id):
-            return
         self._load(self.query_state, "replace", self._token, None, None, keep_case_id, True, table, spec)
 
     def refresh_rows(self) -> None:
@@ -278,16 +278,27 @@ class QueueScreen(BaseScreen):
         screen, no change was heard of since it was read (``_data_epoch``) and it is at
         most ``READ_AHEAD_MAX_AGE_S`` old. It is read again once shown."""
         ahead, self._page_ahead = self._page_ahead, None
-        if (ahead is None or ahead.direction != direction or ahead.from_cursor != cursor
-                or ahead.query != self.query_state or ahead.epoch != self._data_epoch
-                or time.monotonic() - ahead.read_at > READ_AHEAD_MAX_AGE_S):
+        if ahead is None or ahead.direction != direction or ahead.from_cursor != cursor or not self._fresh(ahead):
             return False
-        token = self._token
-        self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token,  # type: ignore[arg-type]
-                                         ready=self._built(ahead.ready, ahead.spec)))
-        if ahead.page.rows:  # (an empty page changes nothing on screen: nothing to read again)
-            self.call_after_frame(self._reread_page, token)
+        # (an empty page changes nothing on screen: nothing to read again)
+        self._show_ahead(ahead, direction, self._token, reread=bool(ahead.page.rows))
         return True
+
+    def _fresh(self, ahead: RowsReadAhead) -> bool:
+        """A read ahead may be shown: for the query on screen, no change heard of since
+        it was read (``_data_epoch``), at most ``READ_AHEAD_MAX_AGE_S`` old."""
+        return (ahead.page is not None and ahead.query == self.query_state and ahead.epoch == self._data_epoch
+                and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S)
+
+    def _show_ahead(self, ahead: RowsReadAhead, direction: str, token: int, keep_case_id: str | None = None,
+                    reread: bool = True) -> None:
+        """Show a page read ahead as if its read had just come (``on_queue_loaded``),
+        and read it again after its first frame (``_reread_page``: a change made by
+        another process since is diffed in, and the count read if it has not come)."""
+        self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, direction, token, None,  # type: ignore[arg-type]
+                                         keep_case_id, self._built(ahead.ready, ahead.spec)))
+        if reread:
+            self.call_after_frame(self._reread_page, token)
 
     def _fresh_rows(self, page, built, spec):  # type: ignore[no-untyped-def]
         """Rows built on a worker (``_rows_ready``), each countdown as of now: a row
@@ -308,10 +319,10 @@ class QueueScreen(BaseScreen):
 
     def _reread_page(self, token: int) -> None:
         """After a page read ahead was shown: the same window read again and diffed in
-        (unless something newer was asked for meanwhile)."""
+        (unless something newer was asked for meanwhile), and counted when the query's
+        count has not come (a new search's, or a page key came before it)."""
         if token != self._token:
             return
-        # (counted too if the query's count has not come: a page key came before it)
         self._reread_window(token, count=self.total is None)
 
     @work(thread=True, group="queue", exclusive=True, exit_on_error=False)
@@ -783,7 +794,7 @@ class QueueScreen(BaseScreen):
         Performance (docs/performance.md, session 9): Enter then shows that page in
         its own handler, or takes over the read still running, instead of starting
         its own: a person presses Enter well after the pause, so the page is usually
-        read by then; the count follows after the frame (``_reread_counted``)."""
+        read by then; the count follows after the frame (``_reread_page``)."""
         query = self._box_query()
         if (not query.search or query == self.query_state or self._search_ahead_asked is not None
                 or query == self._search_ahead_failed):
@@ -823,7 +834,7 @@ class QueueScreen(BaseScreen):
                 # of while it ran: read now
                 self._load(self.query_state, "replace", token, None, None, keep_case_id, True)
             else:
-                self._show_search_ahead(message, token, keep_case_id)
+                self._show_ahead(message, "replace", token, keep_case_id)
             return
         if message.page is not None:
             self._search_ahead = message
@@ -836,27 +847,14 @@ class QueueScreen(BaseScreen):
         """A new search query (``reload``): show its page read ahead if it is fresh
         (no change heard of since, at most ``READ_AHEAD_MAX_AGE_S`` old), or wait for
         the read of it still running (True); else False (read it now)."""
-        query = self.query_state
         ahead, self._search_ahead = self._search_ahead, None
-        if (ahead is not None and ahead.query == query and ahead.epoch == self._data_epoch
-                and time.monotonic() - ahead.read_at <= READ_AHEAD_MAX_AGE_S):
-            self._show_search_ahead(ahead, self._token, keep_case_id)
+        if ahead is not None and self._fresh(ahead):
+            self._show_ahead(ahead, "replace", self._token, keep_case_id)
             return True
-        if self._search_ahead_asked == query:
+        if self._search_ahead_asked == self.query_state:
             self._search_adopted = (self._token, keep_case_id)
             return True
         return False
-
-    def _show_search_ahead(self, ahead: SearchReadAhead, token: int, keep_case_id: str | None) -> None:
-        self.on_queue_loaded(QueueLoaded(ahead.page, ahead.query, "replace", token,  # type: ignore[arg-type]
-                                         None, keep_case_id, self._built(ahead.ready, ahead.spec)))
-        self.call_after_frame(self._reread_counted, token)
-
-    def _reread_counted(self, token: int) -> None:
-        """After a search's page read ahead was shown: read again (a change since is
-        diffed in) and counted, unless something newer was asked for meanwhile."""
-        if token == self._token:
-            self._reread_window(token, count=True)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
