@@ -115,6 +115,7 @@ class Harness:
         self.painted: set[str] = set()  # armed kinds a compositor refresh has run after
         self.failures = 0
         self.failed: list[str] = []
+        self.cases_shown: set[str] = set()  # the cases the case screen was given
 
     def handled(self, kind: str) -> None:
         self.events[kind].set()
@@ -236,6 +237,7 @@ def install_hooks(h_ref: list[Harness]) -> None:
         # the case detail was put into the screen's widgets (opened with it, or re-read)
         c_orig(self)
         if h_ref:
+            h_ref[0].cases_shown.add(self.case_id)
             h_ref[0].handled("case")
 
     def render_history(self):  # type: ignore[no-untyped-def]
@@ -355,8 +357,13 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                 h.press("escape")
                 await h.wait("queue")
                 await h.settle(pilot)
+                # the next open is of another case: 1-9 rows down, from the page's
+                # first row when the page has no more rows below
                 table = screen.table
-                for _ in range(min(rng.randint(1, 9), max(0, table.row_count - 2 - table.cursor_row))):
+                steps = rng.randint(1, 9)
+                if table.cursor_row + steps >= table.row_count:
+                    h.press("home")
+                for _ in range(steps):
                     h.press("j")
                 await h.settle(pilot)
                 if n % 20 == 0 and screen.page is not None and screen.page.next_cursor is not None:
@@ -375,6 +382,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
     out: dict[str, Any] = {k: summary(v) for k, v in results.items()}
     out["first_paint_in_process_ms"] = round(first_paint * 1000, 1)
     out["queue_total"] = total_rows
+    out["open_distinct_cases"] = len(h.cases_shown)
     out["failures"] = h.failures
     out["failed_waits"] = h.failed
     out["peak_rss_mb"] = round(peak_kb / 1024, 1)

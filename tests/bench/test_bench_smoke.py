@@ -49,6 +49,8 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     assert res["drain"]["pending_after"] == 0
     assert res["drain"]["pushed"] + res["drain"]["rejected"] == 20
     assert res["ui"]["failures"] == 0
+    # each open is of another case (not the same row opened again)
+    assert res["ui"]["open_distinct_cases"] == res["ui"]["open"]["n"] == 3
     assert "| figure |" in proc.stdout
 
 
