@@ -122,6 +122,62 @@ async def test_a_pushed_case_screen_is_rendered_once_and_whole_in_its_first_fram
         assert renders[1:2] != ["render_full_update"], renders
 
 
+async def test_another_case_opened_needs_no_layout_pass_and_its_tabs_show_it(make_app, store) -> None:
+    """Nothing of the case screen changes size when another case is opened (its header
+    as high, its views' scrollbars as they were, the other tabs' panels hidden): its
+    first frame has no layout pass (docs/performance.md, session 10). What the hidden
+    tabs were given shows, whole, when they are."""
+    from critresp.screens.case_texts import history_text, notices_text
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await open_case_and_go_back(pilot)
+        first = case.case_id
+        header = case.query_one("#case-header", Static)
+        height = header.size.height
+        layouts: list[object] = []
+        spy(case, "_refresh_layout", layouts)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen is case and case.case_id != first
+        assert layouts == []
+        assert case.case_id in screen_text(app) and header.size.height == height
+        detail = store.case_detail(case.case_id)
+        history = store.party_history(case.case_id)
+        notices = notices_text(detail)[0].plain.splitlines()
+        await pilot.press("N")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert all(line.strip() in shown for line in notices if line.strip())
+        assert case.query_one("#case-notices", Static).size.height == len(notices)
+        await pilot.press("h")
+        await settle(pilot)
+        shown = screen_text(app)
+        lines = [line.strip() for line in history_text(history).plain.splitlines() if line.strip()]
+        assert lines and all(line in shown for line in lines[:10])
+
+
+async def test_a_case_header_that_wraps_is_laid_out_taller_and_back(make_app) -> None:
+    from dataclasses import replace
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await open_case(pilot)
+        header = case.query_one("#case-header", Static)
+        height = header.size.height
+        title = "begins " + "long title " * 25 + "ends here"  # wraps at 160 columns
+        case.detail = replace(case.detail, title=title)
+        case._render_header()
+        await settle(pilot)
+        assert header.size.height == height + 1
+        shown = screen_text(app)
+        assert "begins long title" in shown and "ends here" in shown
+        case.detail = replace(case.detail, title="short again")
+        case._render_header()
+        await settle(pilot)
+        assert header.size.height == height and "short again" in screen_text(app)
+
+
 async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_pushed(make_app, store) -> None:
     # each widget would post them from its own idle turn, possibly after the pushed
     # screen's first frame (a second frame); posted by show_case, the frame takes them

@@ -10,7 +10,7 @@ from textual.selection import Selection
 from critresp.widgets.safe import safe
 from critresp.widgets.textview import TextView
 
-from .helpers import screen_text
+from .helpers import screen_text, spy
 
 
 class ViewApp(App[None]):
@@ -242,3 +242,59 @@ async def test_selection_offsets_are_drawn_while_the_mouse_is_over_the_view_and_
         await pilot.mouse_up("#view", offset=(5, 1))
         await pilot.pause()
         assert app.screen.get_selected_text() == "alpha beta gamma\nsecond"
+
+
+async def test_another_text_of_another_length_is_laid_out_only_when_its_scrollbar_comes_or_goes() -> None:
+    """The case screen gives its views another case's text on every open: a text of
+    another length changes the view's virtual height only, which needs no layout pass
+    of the screen unless the scrollbar appears or goes (docs/performance.md, session 10)."""
+    from .test_direct_lines import _bar_lines_both_ways
+
+    def lines(n: int, tag: str) -> Text:
+        return Text("\n".join(f"{tag} {i:02d}" for i in range(n)))
+
+    app = ViewApp(lines(5, "first"))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        view = app.query_one(TextView)
+        layouts: list[object] = []
+        spy(app.screen, "_refresh_layout", layouts)
+        bar = view.vertical_scrollbar
+
+        view.update(lines(3, "second"))  # shorter, still no scrollbar
+        await pilot.pause()
+        assert layouts == []
+        assert view.virtual_size.height == 3 and not view.show_vertical_scrollbar
+        text = screen_text(app)
+        assert "second 02" in text and "first" not in text
+
+        view.update(lines(30, "third"))  # the scrollbar comes: a layout pass
+        await pilot.pause()
+        assert layouts != [] and view.show_vertical_scrollbar and bar.display
+        assert bar.window_virtual_size == 30
+        await pilot.pause()  # (the scrollbar's own follow-up)
+
+        layouts.clear()
+        view.update(lines(40, "fourth"))  # longer, the scrollbar stays
+        await pilot.pause()
+        assert layouts == []
+        # what the layout pass did for a new virtual size is done all the same:
+        # the scrollbar's range and the scroll offset's bounds
+        assert view.virtual_size.height == 40 and bar.window_virtual_size == 40
+        mine, textual = _bar_lines_both_ways(bar)
+        assert mine == textual
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y == 40 - view.scrollable_content_region.height
+        assert "fourth 39" in screen_text(app)
+
+        view.update(lines(38, "fifth"))  # scrolled to the end of a longer text: kept in bounds
+        await pilot.pause()
+        assert layouts == []
+        assert view.scroll_y == view.max_scroll_y == 38 - view.scrollable_content_region.height
+        assert "fifth 37" in screen_text(app)
+
+        view.update(lines(2, "sixth"))  # the scrollbar goes: a layout pass
+        await pilot.pause()
+        assert layouts != [] and not view.show_vertical_scrollbar and view.scroll_y == 0
+        assert "sixth 01" in screen_text(app)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable, Iterable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -81,6 +82,16 @@ KIND_TO_FORM = {
     "set_tier": "tier",
 }
 
+
+def _rows_unwrapped(text: Text, width: int) -> int | None:
+    """How many rows ``text`` takes at ``width`` if each of its lines fits on one; None
+    if one may wrap (or the width is not known yet)."""
+    plain = text.plain
+    if width <= 0 or plain.endswith("\n"):
+        return None
+    lines = plain.split("\n")
+    return len(lines) if all(cell_len(line) <= width for line in lines) else None
+
 class CaseScreen(BaseScreen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="case.back"),
@@ -109,6 +120,7 @@ class CaseScreen(BaseScreen):
         super().__init__()
         self._case_token = 0
         self._header_len = -1  # length of the header text last shown (see _render_header)
+        self._header_shown: Text | None = None  # the header text last shown (see _render_header)
         self._history_due = False  # the history's tab is not shown: set when it is
         self._history_blank = False  # the history's view is empty (see _render_history)
         self._reset(case_id, detail, history)
@@ -208,7 +220,7 @@ class CaseScreen(BaseScreen):
             self._render_history()
         else:
             self._history_blank = self._history_due = False
-            self.query_one("#case-history", Static).update(Text("Loading…", style="dim"))
+            self._update_in_tab("history", "#case-history", Text("Loading…", style="dim"))
             if self._on_resume != "after-paint":
                 self._load_history(self.case_id, self._case_token)
 
@@ -302,12 +314,19 @@ class CaseScreen(BaseScreen):
         if d is None:
             return
         t = header_text(d, self.capp.clock.now())
-        # A countdown tick that leaves the text as long as it was cannot change the
-        # header's height: repaint it without a re-layout of the whole screen (which
-        # cost a full compositor pass every second, landing inside keystrokes).
+        header = self.query_one("#case-header", Static)
+        # A header as high as the one shown needs no re-layout of the whole screen: a
+        # countdown tick that leaves the text as long as it was (a full compositor pass
+        # every second, landing inside keystrokes), or a case opened whose header's
+        # lines each fit on one row, as many as shown (~3 ms of the open's frame).
+        width = header.content_size.width
         same_size = tick and len(t.plain) == self._header_len
+        if not same_size and self._header_shown is not None:
+            rows = _rows_unwrapped(t, width)
+            same_size = rows is not None and rows == _rows_unwrapped(self._header_shown, width)
         self._header_len = len(t.plain)
-        self.query_one("#case-header", Static).update(t, layout=not same_size)
+        self._header_shown = t
+        header.update(t, layout=not same_size)
 
     def _ready(self) -> PreparedCase | None:
         """The texts prepared with the read ahead, if they are of the detail shown
@@ -341,7 +360,7 @@ class CaseScreen(BaseScreen):
         assert d is not None
         p = self._ready()
         t, label = (p.notices, p.notices_label) if p is not None else notices_text(d)
-        self.query_one("#case-notices", Static).update(t)
+        self._update_in_tab("notices", "#case-notices", t)
         # surface unread notices in the tab title
         tab = self.query_one(TabbedContent).get_tab("notices")
         if tab.label_text != label:  # a new label re-lays out the tab bar (~2-4 ms a case opened)
@@ -360,10 +379,17 @@ class CaseScreen(BaseScreen):
             self._history_due = True
             if not self._history_blank:
                 self._history_blank = True
-                history_view.update(Text())
+                self._update_in_tab("history", "#case-history", Text())
             return
         self._history_due = self._history_blank = False
         history_view.update(history_text(h))
+
+    def _update_in_tab(self, pane_id: str, static_id: str, content: Text) -> None:
+        """Set a panel of a tab. On a tab not shown its size does not matter until the
+        tab is shown, which lays the screen out anyway: no re-layout for it now (each
+        one was a layout pass of ~3 ms in the open's frame; docs/performance.md)."""
+        shown = self.query_one(TabbedContent).active == pane_id
+        self.query_one(static_id, Static).update(content, layout=shown)
 
     # ------------------------------------------------------------------ helpers
     def _now(self):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from rich.segment import Segment
 from textual._border import get_box
 from textual._segment_tools import make_blank
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.style import Style
 
@@ -45,6 +45,35 @@ class DirectLines(_Base):
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         return direct_vertical_scrollbar(self)  # type: ignore[arg-type]
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set the widget's virtual size; if only its height changes and nothing around
+        the widget can move for it, without a layout pass of the whole screen.
+
+        Nothing moves when the widget's own height does not come from its content (not
+        ``height: auto``), the width is the same and the vertical scrollbar neither
+        appears nor goes. Then what Textual's layout pass would do for the new virtual
+        size is done here -- the scrollbar's range and the scroll offset's bounds
+        (``Widget._scroll_update``) -- and the change is drawn in the next frame: no
+        layout pass (~2-4 ms of a case opened or a search with fewer rows than a page)
+        and no follow-up frame for the scrollbar, which the layout pass updates after
+        drawing it (docs/performance.md, sessions 8 and 10; tests/ui/test_queue_table.py,
+        tests/ui/test_textview.py). Otherwise Textual's own path (a layout pass)."""
+        current = self.virtual_size
+        if size == current:
+            return
+        styles = self.styles
+        height = styles.height
+        container = self.container_size
+        overflow = styles.overflow_y
+        if (size.width == current.width and container and height is not None and not height.is_auto
+                and (overflow == "scroll" or (
+                    overflow == "auto" and (size.height > container.height) == self.show_vertical_scrollbar))):
+            self.set_reactive(type(self).virtual_size, size)  # type: ignore[arg-type]
+            self._scroll_update(size)
+            self.refresh()
+            return
+        self.virtual_size = size
 
     def _has_box_styles(self) -> bool:
         """A style this path does not draw (then Textual's styles cache draws the lines)."""

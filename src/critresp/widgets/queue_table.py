@@ -255,26 +255,10 @@ class QueueTable(DirectLines, ScrollView, can_focus=True):
         return tuple(out)
 
     def _update_virtual_size(self) -> None:
+        # a row count that changes (a search or filter with fewer rows than a page, or
+        # back) needs no re-layout: the scrollbar always shows (``DirectLines._set_virtual_size``)
         width = sum(w + 2 * PAD for w in self._widths(self.size.width))
-        size = Size(width, len(self._keys) + 1)
-        if size == self.virtual_size:  # an unchanged size needs no re-layout
-            return
-        height = self.styles.height
-        if (size.width == self.virtual_size.width and self.container_size and self.styles.overflow_y == "scroll"
-                and height is not None and not height.is_auto):
-            # Only the row count changed (a search or filter with fewer rows than a
-            # page, or back), and the scrollbar always shows: the table's own size and
-            # everything around it stay put. What Textual's layout pass would do for
-            # the new virtual size is done here -- the scrollbar's range and the scroll
-            # offset's bounds (``Widget._scroll_update``) -- and the change is drawn
-            # in this frame: no layout pass (~2-3 ms) and no follow-up frame for the
-            # scrollbar, which the layout pass updated after drawing it (docs/
-            # performance.md, session 8; tests/ui/test_queue_table.py).
-            self.set_reactive(QueueTable.virtual_size, size)
-            self._scroll_update(size)
-            self.refresh()
-            return
-        self.virtual_size = size
+        self._set_virtual_size(Size(width, len(self._keys) + 1))
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()

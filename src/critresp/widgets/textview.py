@@ -203,7 +203,9 @@ class TextView(DirectLines, ScrollView, can_focus=True):
                 self._strips[index] = strip
         self._lines, self._origins = wrapped.lines, wrapped.origins
         self._wrap_width = width
-        self.virtual_size = Size(width, len(wrapped.lines))
+        # another case's text of another length: no re-layout of the screen unless its
+        # scrollbar appears or goes (``DirectLines._set_virtual_size``)
+        self._set_virtual_size(Size(width, len(wrapped.lines)))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
