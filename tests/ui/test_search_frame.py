@@ -8,7 +8,7 @@ from critresp.screens import queue as queue_module
 from critresp.screens.queue import QueueScreen
 from critresp.widgets.queue_table import QueueTable
 
-from .helpers import gate_queue_pages, settle, spy, toasts
+from .helpers import gate_queue_pages, screen_text, settle, spy, toasts
 from .test_direct_lines import _bar_lines_both_ways
 
 SIZE = (120, 16)  # fewer lines than rows: the scrollbar has a thumb to move
@@ -216,3 +216,44 @@ async def test_enter_while_typing_s_own_read_runs_holds_too(make_app, store, mon
             gate.set()
         await settle(pilot)
         assert not _held(app) and [r.id for r in queue.rows] == [target.id]
+
+
+async def test_a_new_query_is_counted_beside_its_page_read(make_app, store, monkeypatch) -> None:
+    """The count of a new query runs on a thread of its own while the page is read,
+    not after it (docs/performance.md, session 10); a failing count is reported."""
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        counting = threading.Event()
+        seen: dict[str, object] = {}
+        read_page, count = store.queue_page, store.queue_count
+
+        def page(*a, **k):  # type: ignore[no-untyped-def]
+            seen["page"] = threading.get_ident()
+            seen["counted while read"] = counting.wait(5.0)  # (after it: 5 s, then False)
+            return read_page(*a, **k)
+
+        def counted(query):  # type: ignore[no-untyped-def]
+            seen["count"] = threading.get_ident()
+            counting.set()
+            return count(query)
+
+        monkeypatch.setattr(store, "queue_page", page)
+        monkeypatch.setattr(store, "queue_count", counted)
+        await pilot.press("a")  # all cases: a new query, read and counted
+        await settle(pilot)
+        assert seen["counted while read"] is True and seen["count"] != seen["page"]
+        assert queue.total == count(queue.query_state) > 0
+        assert f"of {queue.total}" in screen_text(app)
+
+        def broken(query):  # type: ignore[no-untyped-def]
+            raise RuntimeError("disk I/O error")
+
+        monkeypatch.setattr(store, "queue_count", broken)
+        await pilot.press("u")
+        await settle(pilot)
+        assert any("disk I/O error" in t for t in toasts(app))
