@@ -168,3 +168,18 @@ def test_first_paint_imports_neither_the_orm_nor_pydantic() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_queue_row_s_kinds_are_the_enums_members_and_an_unknown_one_is_refused() -> None:
+    from critresp.domain.taxonomy import CaseStatus, PartyRole
+    from critresp.store.quick import queue_row
+
+    row = {"id": "CR-1", "tier": 0, "category": "x", "status": "new", "title": "t", "created_at": 0,
+           "updated_at": 1000, "due_at": None, "due_kind": None, "assignee_id": None, "assignee_name": None,
+           "subject_role": "shopper", "pending": None, "notice": None}
+    r = queue_row(row)
+    assert r.tier is Tier.T0 and r.status is CaseStatus.NEW and r.subject_role is PartyRole.SHOPPER
+    assert r.updated_at == datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
+    for field, bad in (("tier", 9), ("status", "lost"), ("subject_role", "alien"), ("tier", "0")):
+        with pytest.raises(ValueError):
+            queue_row({**row, field: bad})
