@@ -178,6 +178,25 @@ async def test_a_case_header_that_wraps_is_laid_out_taller_and_back(make_app) ->
         assert header.size.height == height and "short again" in screen_text(app)
 
 
+async def test_the_header_after_a_case_not_found_is_laid_out_whole_again(make_app) -> None:
+    """The one-line "not found" header is what the next header is measured against
+    (the clocks' line stayed hidden when it was not)."""
+    from critresp.messages import CaseLoaded
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        case = await open_case(pilot)
+        header = case.query_one("#case-header", Static)
+        height = header.size.height
+        case.on_case_loaded(CaseLoaded(case.case_id, None, case._case_token))
+        await settle(pilot)
+        assert header.size.height == 1 and "not found" in screen_text(app)
+        case.reload()  # it is there again
+        await settle(pilot)
+        assert header.size.height == height > 1
+        assert "Acknowledge:" in screen_text(app)  # the clocks' line
+
+
 async def test_the_kept_case_screen_hands_its_layout_requests_over_before_it_is_pushed(make_app, store) -> None:
     # each widget would post them from its own idle turn, possibly after the pushed
     # screen's first frame (a second frame); posted by show_case, the frame takes them

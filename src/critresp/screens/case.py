@@ -119,8 +119,7 @@ class CaseScreen(BaseScreen):
     def __init__(self, case_id: str, detail: CaseDetail | None = None, history: PartyHistory | None = None) -> None:
         super().__init__()
         self._case_token = 0
-        self._header_len = -1  # length of the header text last shown (see _render_header)
-        self._header_shown: Text | None = None  # the header text last shown (see _render_header)
+        self._header_shown: Text | None = None  # the header's text on screen (see _show_header)
         self._history_due = False  # the history's tab is not shown: set when it is
         self._history_blank = False  # the history's view is empty (see _render_history)
         self._reset(case_id, detail, history)
@@ -225,7 +224,7 @@ class CaseScreen(BaseScreen):
                 self._load_history(self.case_id, self._case_token)
 
     def _show_not_found(self) -> None:
-        self.query_one("#case-header", Static).update(Text(f"Case {self.case_id} not found", style="bold red"))
+        self._show_header(Text(f"Case {self.case_id} not found", style="bold red"))
         for view in self.query(TextView):
             view.update("")
         for static_id in ("#case-notices", "#case-history"):
@@ -313,19 +312,25 @@ class CaseScreen(BaseScreen):
         d = self.detail
         if d is None:
             return
-        t = header_text(d, self.capp.clock.now())
+        self._show_header(header_text(d, self.capp.clock.now()), tick)
+
+    def _show_header(self, t: Text, tick: bool = False) -> None:
+        """Every change of the header goes through here (what it shows decides the next
+        change's layout). A header as high as the one shown needs no re-layout of the
+        whole screen: a countdown tick that leaves the text as long as it was (a full
+        compositor pass every second, landing inside keystrokes), or a case opened
+        whose header's lines each fit on one row, as many as shown (~3 ms of the
+        open's frame)."""
         header = self.query_one("#case-header", Static)
-        # A header as high as the one shown needs no re-layout of the whole screen: a
-        # countdown tick that leaves the text as long as it was (a full compositor pass
-        # every second, landing inside keystrokes), or a case opened whose header's
-        # lines each fit on one row, as many as shown (~3 ms of the open's frame).
-        width = header.content_size.width
-        same_size = tick and len(t.plain) == self._header_len
-        if not same_size and self._header_shown is not None:
-            rows = _rows_unwrapped(t, width)
-            same_size = rows is not None and rows == _rows_unwrapped(self._header_shown, width)
-        self._header_len = len(t.plain)
-        self._header_shown = t
+        shown, self._header_shown = self._header_shown, t
+        same_size = False
+        if shown is not None:
+            if tick and len(t.plain) == len(shown.plain):
+                same_size = True
+            else:
+                width = header.content_size.width
+                rows = _rows_unwrapped(t, width)
+                same_size = rows is not None and rows == _rows_unwrapped(shown, width)
         header.update(t, layout=not same_size)
 
     def _ready(self) -> PreparedCase | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Iterable
 
@@ -53,6 +53,8 @@ SEARCH_AHEAD_PAUSE_S = 0.04
 # follows (a search that matches most cases counts for as long as it paged:
 # 10-40 ms at 100k; docs/performance.md, session 7)
 SLOW_PAGE_S = 0.008
+# threads counting a new query beside its page read (QueueScreen._count_beside)
+COUNT_THREADS = 3
 # a case read ahead is shown by Enter only this soon after it was read (else read again)
 READ_AHEAD_MAX_AGE_S = 30.0
 # a new query waits this long for its rows to draw the header with them (see set_query)
@@ -93,6 +95,7 @@ class QueueScreen(BaseScreen):
         self.page_index = 0
         self._window: tuple[str, QueueCursor | None] = ("after", None)
         self._token = 0
+        self._counter = ThreadPoolExecutor(COUNT_THREADS, thread_name_prefix="queue-count")  # see _count_beside
         self._search_timer: Timer | None = None
         # the typed query's first page read ahead (``_want_search_ahead``), the query
         # being read, its timer, and the token of a load waiting for that read
@@ -342,9 +345,10 @@ class QueueScreen(BaseScreen):
         """``table`` and ``spec`` (a new page or query: not a re-read): the rows that
         will show first are built and rendered here too (``_rows_ready``)."""
         store = self.capp.store
+        counted: Future[int | None] | None = None
         try:
             started = time.monotonic()
-            counted = self._count_beside(query) if count else None
+            counted = self._count_beside(query, token) if count else None
             page = store.queue_page(query, after=after, before=before, limit=self.capp.page_size)
             slow = count and query.search and time.monotonic() - started > SLOW_PAGE_S
             # (a newer read superseded this one: its rows would be dropped unseen)
@@ -354,32 +358,50 @@ class QueueScreen(BaseScreen):
                 # first, the total follows (same token: dropped if superseded)
                 self.post_message(QueueLoaded(page, query, direction, token, None, keep_case_id,  # type: ignore[arg-type]
                                               self._built(built, spec)))
-                total = counted.result()
+                total = self._counted(query, counted)
                 self.post_message(QueueLoaded(page, query, "refresh", token, total, keep_case_id))
                 return
-            total = counted.result() if counted is not None else None
+            total = self._counted(query, counted) if count else None
+        except CancelledError:
+            return  # the screen is gone: its count thread was shut down
         except Exception as exc:  # noqa: BLE001
+            if counted is not None:
+                counted.cancel()  # (if it has not started)
             self.post_message(WorkFailed("queue", str(exc)))
             return
         self.post_message(QueueLoaded(page, query, direction, token, total, keep_case_id,  # type: ignore[arg-type]
                                       self._built(built, spec)))
 
-    def _count_beside(self, query: QueueQuery) -> Future[int]:
-        """On a worker's thread: ``query`` counted on a thread of its own, while the
-        worker reads the page and builds its rows. The store's reads each take a
-        connection of their own and SQLite runs without the interpreter's lock, so the
-        count (~5 ms for a search at 100k) no longer follows the page read in the
-        search's path (docs/performance.md, session 10: ~2 ms of a search's mean).
-        The thread is the screen's own (``on_unmount`` ends it)."""
-        counter = self.__dict__.get("_counter")
-        if counter is None:
-            counter = self.__dict__["_counter"] = ThreadPoolExecutor(1, thread_name_prefix="queue-count")
-        return counter.submit(self.capp.store.queue_count, query)
+    def _count_beside(self, query: QueueQuery, token: int) -> Future[int | None] | None:
+        """On a worker's thread: ``query`` counted on one of the screen's count threads
+        while the worker reads the page and builds its rows. The store's reads each
+        take a pooled connection and SQLite runs without the interpreter's lock, so the
+        count (~3-5 ms for a search at 100k) no longer follows the page read in a new
+        query's path (docs/performance.md, session 10). None (counted after the page,
+        on the worker): the console is still on the quick reader of a cold start (one
+        connection: the count would hold up the page), or the screen is gone.
+        ``COUNT_THREADS`` threads: a count still running for a query typed over does
+        not hold up the next one's; one that has not started is skipped."""
+        if not getattr(self.capp.store, "is_open", True):
+            return None
+        try:
+            return self._counter.submit(self._count_if_current, query, token)
+        except RuntimeError:  # shut down (on_unmount)
+            return None
+
+    def _count_if_current(self, query: QueueQuery, token: int) -> int | None:
+        """On a count thread: ``query``'s count, or None if a newer read superseded its
+        load before the count started (that load's answer is dropped anyway)."""
+        if token != self._token:
+            return None
+        return self.capp.store.queue_count(query)
+
+    def _counted(self, query: QueueQuery, counted: Future[int | None] | None) -> int | None:
+        """The count asked for beside the page read, or (none was) counted now."""
+        return counted.result() if counted is not None else self.capp.store.queue_count(query)
 
     def on_unmount(self) -> None:
-        counter = self.__dict__.pop("_counter", None)
-        if counter is not None:
-            counter.shutdown(wait=False, cancel_futures=True)
+        self._counter.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
     def _built(built, spec):  # type: ignore[no-untyped-def]
