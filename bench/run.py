@@ -181,6 +181,13 @@ def build(size: int, work: Path, now: datetime) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- cold start
 
 
+# Cold starts of each app per size. Each start's time moves by up to ±30 % on this
+# VM (the minimal app 280-530 ms, the console 370-730 ms in 60 starts each), so the
+# median of 5 put the ratio anywhere in 1.09-1.6x run to run; 11 narrow it
+# (docs/performance.md, session 10).
+COLD_SAMPLES = 11
+
+
 def _probe(args: list[str]) -> tuple[float, int]:
     t0 = time.time()
     out = subprocess.run(
@@ -486,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default=None, help="comma-separated sizes (default: 10000 and --cases)")
     ap.add_argument("--smoke", action="store_true", help="one size, few repetitions (a quick check, not a measurement)")
     ap.add_argument("--reps", type=int, default=None, help="repetitions per keystroke kind (default 60; smoke 4)")
-    ap.add_argument("--cold-samples", type=int, default=None, help="cold starts per app (default 5; smoke 1)")
+    ap.add_argument("--cold-samples", type=int, default=None, help="cold starts per app (default 11; smoke 1)")
     ap.add_argument("--drain", type=int, default=None, help="actions to drain (default 1000; smoke 30)")
     ap.add_argument("--page-size", type=int, default=None, help="queue page size (default 200 as in the config; smoke 25)")
     ap.add_argument("--out-dir", type=Path, default=ROOT / "bench" / "results")
@@ -500,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sizes = [10_000, args.cases]
     args.reps = args.reps or (4 if args.smoke else 60)
-    args.cold_samples = args.cold_samples or (1 if args.smoke else 5)
+    args.cold_samples = args.cold_samples or (1 if args.smoke else COLD_SAMPLES)
     args.drain = args.drain or (30 if args.smoke else 1000)
     args.page_size = args.page_size or (25 if args.smoke else 200)
 
