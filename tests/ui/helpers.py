@@ -79,17 +79,33 @@ def toggle_theme(app) -> None:  # type: ignore[no-untyped-def]
     app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
 
 
-def gate_queue_pages(store, monkeypatch):  # type: ignore[no-untyped-def]
+def gate_queue_pages(store, monkeypatch, calls: list | None = None,  # type: ignore[no-untyped-def]
+                     error: Exception | None = None):
     """Make ``store.queue_page`` wait until the returned ``threading.Event`` is set
-    (a slow read, held as long as a test needs)."""
+    (a slow read, held as long as a test needs; set it at once for none). Each read's
+    search text is appended to ``calls`` if given; after the wait it raises ``error``
+    if given."""
     import threading
 
     gate = threading.Event()
     orig_page = store.queue_page
 
-    def slow_page(*a, **k):  # type: ignore[no-untyped-def]
+    def slow_page(query, *a, **k):  # type: ignore[no-untyped-def]
+        if calls is not None:
+            calls.append(query.search)
         gate.wait(10)
-        return orig_page(*a, **k)
+        if error is not None:
+            raise error
+        return orig_page(query, *a, **k)
 
     monkeypatch.setattr(store, "queue_page", slow_page)
     return gate
+
+
+async def until(pilot: Pilot, ready, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
+    """Let messages flow until ``ready()``, at most ``rounds`` turns (with a ``ready``
+    that is never true: exactly ``rounds`` turns). Callers assert what they waited for."""
+    for _ in range(rounds):
+        if ready():
+            return
+        await pilot.pause()

@@ -5,13 +5,11 @@ read, or a failed read, makes Enter read (and report) again."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from critresp.screens.queue import QueueScreen
 
-from .helpers import settle, spy, toasts
+from .helpers import gate_queue_pages, settle, spy, toasts, until
 from .test_search_frame import SIZE, _held, _search_timing
 
 
@@ -28,34 +26,6 @@ async def _type(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     pilot.app.screen.query_one("#search").insert_text_at_cursor(text)
 
 
-async def _until(pilot, ready, rounds: int = 200) -> None:  # type: ignore[no-untyped-def]
-    """Let messages flow until ``ready()``, at most ``rounds`` turns (with a ``ready``
-    that is never true: exactly ``rounds`` turns)."""
-    for _ in range(rounds):
-        if ready():
-            return
-        await pilot.pause()
-
-
-def _count_pages(store, monkeypatch, gate: threading.Event | None = None,  # type: ignore[no-untyped-def]
-                 error: Exception | None = None) -> list[str]:
-    """Record the search text of each ``store.queue_page`` call (held at ``gate``; then
-    raising ``error`` if given)."""
-    calls: list[str] = []
-    orig = store.queue_page
-
-    def page(query, *a, **k):  # type: ignore[no-untyped-def]
-        calls.append(query.search)
-        if gate is not None:
-            gate.wait(10)
-        if error is not None:
-            raise error
-        return orig(query, *a, **k)
-
-    monkeypatch.setattr(store, "queue_page", page)
-    return calls
-
-
 async def test_enter_after_a_typing_pause_shows_the_page_read_ahead_then_counts(make_app, store, monkeypatch) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -63,14 +33,14 @@ async def test_enter_after_a_typing_pause_shows_the_page_read_ahead_then_counts(
         queue = app.screen
         assert isinstance(queue, QueueScreen)
         target = queue.rows[3]
-        calls = _count_pages(store, monkeypatch)
+        calls: list[str] = []
+        gate_queue_pages(store, monkeypatch, calls).set()  # recorded, not held
         await _type(pilot, target.id)
         await settle(pilot)
         assert calls == [target.id]  # read once, after the pause
         assert queue._search_ahead is not None and queue.query_state.search == ""
-        gate = threading.Event()
         calls[:] = []
-        _count_pages(store, monkeypatch, gate)  # any read from now on waits
+        gate = gate_queue_pages(store, monkeypatch)  # any read from now on waits
         try:
             await pilot.press("enter")
             # shown by Enter's own handler: no read waited for
@@ -90,14 +60,14 @@ async def test_enter_during_the_read_ahead_waits_for_it_instead_of_reading_again
         await settle(pilot)
         queue = app.screen
         target = queue.rows[2]
-        gate = threading.Event()
-        calls = _count_pages(store, monkeypatch, gate)
+        calls: list[str] = []
+        gate = gate_queue_pages(store, monkeypatch, calls)
         try:
             await _type(pilot, target.id)
-            await _until(pilot, lambda: calls)  # the pause's read starts (and waits at the gate)
+            await until(pilot, lambda: calls)  # the pause's read starts (and waits at the gate)
             assert calls == [target.id]
             await pilot.press("enter")
-            await _until(pilot, lambda: False, rounds=5)
+            await until(pilot, lambda: False, rounds=5)
             # the frames wait for that read; no second read of the same page
             assert _held(app) and app.focused is queue.table and queue._reading()
             assert calls == [target.id]
@@ -119,12 +89,12 @@ async def test_a_change_heard_of_since_the_read_ahead_makes_enter_read_again(mak
         await settle(pilot)
         assert queue._search_ahead is not None
         queue._forget_prefetch()  # what a sync's changes or an action do
-        gate = threading.Event()
-        calls = _count_pages(store, monkeypatch, gate)
+        calls: list[str] = []
+        gate = gate_queue_pages(store, monkeypatch, calls)
         before = [r.id for r in queue.rows]
         try:
             await pilot.press("enter")
-            await _until(pilot, lambda: False, rounds=5)
+            await until(pilot, lambda: False, rounds=5)
             assert calls == [target.id] and [r.id for r in queue.rows] == before  # read again, not shown yet
         finally:
             gate.set()
@@ -136,13 +106,13 @@ async def test_a_read_ahead_that_fails_is_read_again_by_enter_which_reports(make
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        gate = threading.Event()
-        calls = _count_pages(store, monkeypatch, gate, RuntimeError("disk I/O error"))
+        calls: list[str] = []
+        gate = gate_queue_pages(store, monkeypatch, calls, RuntimeError("disk I/O error"))
         try:
             await _type(pilot, "zebra")
-            await _until(pilot, lambda: calls)
+            await until(pilot, lambda: calls)
             await pilot.press("enter")  # waits for the read ahead, which then fails
-            await _until(pilot, lambda: False, rounds=5)
+            await until(pilot, lambda: False, rounds=5)
             assert calls == ["zebra"]
         finally:
             gate.set()
@@ -180,7 +150,8 @@ async def test_a_failed_read_ahead_is_not_retried_for_the_same_query(make_app, s
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         queue = app.screen
-        calls = _count_pages(store, monkeypatch, error=RuntimeError("disk I/O error"))
+        calls: list[str] = []
+        gate_queue_pages(store, monkeypatch, calls, RuntimeError("disk I/O error")).set()
         await _type(pilot, "zebra")
         await settle(pilot)
         await settle(pilot)
@@ -198,11 +169,11 @@ async def test_an_adopted_read_from_before_a_change_is_read_again(make_app, stor
         await settle(pilot)
         queue = app.screen
         target = queue.rows[2]
-        gate = threading.Event()
-        calls = _count_pages(store, monkeypatch, gate)
+        calls: list[str] = []
+        gate = gate_queue_pages(store, monkeypatch, calls)
         try:
             await _type(pilot, target.id)
-            await _until(pilot, lambda: calls)
+            await until(pilot, lambda: calls)
             await pilot.press("enter")
             queue._forget_prefetch()  # heard of a change while it reads
         finally:

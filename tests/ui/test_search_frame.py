@@ -8,7 +8,7 @@ from critresp.screens import queue as queue_module
 from critresp.screens.queue import QueueScreen
 from critresp.widgets.queue_table import QueueTable
 
-from .helpers import gate_queue_pages, screen_text, settle, spy, toasts
+from .helpers import gate_queue_pages, screen_text, settle, spy, toasts, until
 from .test_direct_lines import _bar_lines_both_ways
 
 SIZE = (120, 16)  # fewer lines than rows: the scrollbar has a thumb to move
@@ -72,10 +72,8 @@ async def test_slow_results_do_not_hold_the_screen_longer_than_the_limit(make_ap
         gate = gate_queue_pages(store, monkeypatch)
         try:
             await pilot.press("enter")
-            for _ in range(200):  # the hold's timer ends it while the rows are still being read
-                if not _held(app) and app.focused is queue.table:
-                    break
-                await pilot.pause()
+            # the hold's timer ends it while the rows are still being read
+            await until(pilot, lambda: not _held(app) and app.focused is queue.table)
             assert not _held(app) and app.focused is queue.table
             assert [r.id for r in queue.rows] == before  # the old rows are still there
         finally:
@@ -205,10 +203,7 @@ async def test_enter_while_typing_s_own_read_runs_holds_too(make_app, store, mon
         gate = gate_queue_pages(store, monkeypatch)
         try:
             await pilot.press("slash", *target.id)
-            for _ in range(200):  # the debounce's read starts (and waits at the gate)
-                if queue._reading():
-                    break
-                await pilot.pause()
+            await until(pilot, queue._reading)  # the debounce's read starts (and waits at the gate)
             assert queue._reading() and queue.query_state.search == target.id
             await pilot.press("enter")
             assert _held(app) and app.focused is queue.table
@@ -283,16 +278,10 @@ async def test_a_count_still_running_does_not_hold_up_the_next_query_s(make_app,
         monkeypatch.setattr(store, "queue_count", counted)
         try:
             await pilot.press("a")  # all cases: its count is stuck
-            for _ in range(500):
-                if started.is_set():
-                    break
-                await pilot.pause()
+            await until(pilot, started.is_set, rounds=500)
             assert started.is_set()
             await pilot.press("1")  # and T1 only: counted beside it
-            for _ in range(500):
-                if queue.total is not None and queue.query_state.tiers and queue.rows:
-                    break
-                await pilot.pause()
+            await until(pilot, lambda: queue.total is not None and queue.query_state.tiers and queue.rows, rounds=500)
             assert not release.is_set() and queue.query_state.tiers
             assert queue.total == count(queue.query_state) and f"of {queue.total}" in screen_text(app)
         finally:

@@ -92,6 +92,7 @@ def _rows_unwrapped(text: Text, width: int) -> int | None:
     lines = plain.split("\n")
     return len(lines) if all(cell_len(line) <= width for line in lines) else None
 
+
 class CaseScreen(BaseScreen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="case.back"),
@@ -219,7 +220,7 @@ class CaseScreen(BaseScreen):
             self._render_history()
         else:
             self._history_blank = self._history_due = False
-            self._update_in_tab("history", "#case-history", Text("Loading…", style="dim"))
+            self._update_in_tab("history", Text("Loading…", style="dim"))
             if self._on_resume != "after-paint":
                 self._load_history(self.case_id, self._case_token)
 
@@ -365,7 +366,7 @@ class CaseScreen(BaseScreen):
         assert d is not None
         p = self._ready()
         t, label = (p.notices, p.notices_label) if p is not None else notices_text(d)
-        self._update_in_tab("notices", "#case-notices", t)
+        self._update_in_tab("notices", t)
         # surface unread notices in the tab title
         tab = self.query_one(TabbedContent).get_tab("notices")
         if tab.label_text != label:  # a new label re-lays out the tab bar (~2-4 ms a case opened)
@@ -379,22 +380,22 @@ class CaseScreen(BaseScreen):
         is emptied (once) so no other case's history can show for a frame."""
         h = self.history
         assert h is not None
-        history_view = self.query_one("#case-history", Static)
         if self.query_one(TabbedContent).active != "history":
             self._history_due = True
             if not self._history_blank:
                 self._history_blank = True
-                self._update_in_tab("history", "#case-history", Text())
+                self._update_in_tab("history", Text())
             return
         self._history_due = self._history_blank = False
-        history_view.update(history_text(h))
+        self._update_in_tab("history", history_text(h))  # (shown: laid out)
 
-    def _update_in_tab(self, pane_id: str, static_id: str, content: Text) -> None:
-        """Set a panel of a tab. On a tab not shown its size does not matter until the
-        tab is shown, which lays the screen out anyway: no re-layout for it now (each
-        one was a layout pass of ~3 ms in the open's frame; docs/performance.md)."""
+    def _update_in_tab(self, pane_id: str, content: Text) -> None:
+        """Set the panel (``#case-<pane_id>``) of a tab. On a tab not shown its size does
+        not matter until the tab is shown, which lays the screen out anyway: no
+        re-layout for it now (each one was a layout pass of ~3 ms in the open's frame;
+        docs/performance.md)."""
         shown = self.query_one(TabbedContent).active == pane_id
-        self.query_one(static_id, Static).update(content, layout=shown)
+        self.query_one(f"#case-{pane_id}", Static).update(content, layout=shown)
 
     # ------------------------------------------------------------------ helpers
     def _now(self):

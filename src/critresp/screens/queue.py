@@ -804,10 +804,7 @@ class QueueScreen(BaseScreen):
 
     def action_clear_search(self) -> None:
         box = self.query_one("#search", Input)
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        if self._search_ahead_timer is not None:
-            self._search_ahead_timer.stop()
+        self._stop_search_timers()
         box.value = ""
         box.display = False
         self.table.focus()
@@ -816,14 +813,17 @@ class QueueScreen(BaseScreen):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
+        self._stop_search_timers()
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._apply_search)
-        if self._search_ahead_timer is not None:
-            self._search_ahead_timer.stop()
         self._search_ahead_timer = self.set_timer(SEARCH_AHEAD_PAUSE_S, self._want_search_ahead, name="search-ahead")
 
     # ------------------------------------------------------------------ the typed search, read ahead
+    def _stop_search_timers(self) -> None:
+        """The box's debounce and its typing pause's read ahead, both not to fire."""
+        for timer in (self._search_timer, self._search_ahead_timer):
+            if timer is not None:
+                timer.stop()
+
     def _box_query(self) -> QueueQuery:
         """The query the search box would apply now."""
         return replace(self.query_state, search=self.query_one("#search", Input).value.strip())
@@ -900,10 +900,7 @@ class QueueScreen(BaseScreen):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        if self._search_ahead_timer is not None:
-            self._search_ahead_timer.stop()
+        self._stop_search_timers()
         box = self.query_one("#search", Input)
         if self._box_query() != self.query_state or (self._reading() and self._shown_query != self.query_state):
             # the focus change and the results in one frame (base.hold_frames): held
