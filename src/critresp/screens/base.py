@@ -159,9 +159,14 @@ class BaseScreen(Screen):
         shown). If the screen is covered first, the callbacks are dropped."""
         self.__dict__.setdefault("_after_frame", []).append(partial(callback, *args))
 
-    def hold_frames(self, timeout: float) -> None:
+    # what a frame hold still waits for (``hold_frames(until=...)``, ``held_part_done``)
+    _held_for: frozenset[str] = frozenset()
+
+    def hold_frames(self, timeout: float, until: Iterable[str] = ()) -> None:
         """No frame (of any screen) until ``release_frames`` or ``timeout`` seconds,
-        whichever comes first: what changes meanwhile is drawn in one frame.
+        whichever comes first: what changes meanwhile is drawn in one frame. With
+        ``until``: released too once ``held_part_done`` was told each of those parts
+        (its last part releases a hold without parts).
 
         For a key whose result is read in a worker and which also changes something
         at once (Enter in the search box moves focus to the table): the focus change's
@@ -169,17 +174,29 @@ class BaseScreen(Screen):
         two or three small frames ahead of it that leave the results waiting for the
         frame timer (docs/performance.md, session 8). Also released when the screen
         is covered or removed. Uses Textual's ``App.batch_update``."""
+        self._held_for = frozenset(until)  # (a hold already running now waits for these)
         if self.__dict__.get("_frame_hold") is not None:
             return
         stack = ExitStack()
         stack.enter_context(self.app.batch_update())
         self.__dict__["_frame_hold"] = (stack, self.set_timer(timeout, self.release_frames, name="frame-hold"))
 
+    def held_part_done(self, part: str) -> None:
+        """One of the parts a frame hold waits for was handled (``hold_frames(until=...)``):
+        the hold ends with the last of them (or its time limit)."""
+        if "_frame_hold" not in self.__dict__:
+            self._held_for = frozenset()
+            return
+        self._held_for = self._held_for - {part}
+        if not self._held_for:
+            self.release_frames()
+
     def release_frames(self) -> None:
         """End ``hold_frames`` (nothing if no hold): the next frame draws what changed."""
         hold = self.__dict__.pop("_frame_hold", None)
         if hold is None:
             return
+        self._held_for = frozenset()
         stack, timer = hold
         timer.stop()
         stack.close()

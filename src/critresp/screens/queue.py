@@ -103,7 +103,6 @@ class QueueScreen(BaseScreen):
         self._search_ahead_asked: QueueQuery | None = None
         self._search_ahead_timer: Timer | None = None
         self._search_adopted: tuple[int, str | None] | None = None  # (token, keep_case_id)
-        self._held_for: set[str] = set()  # what a search's frame hold still waits for
         self._search_ahead_failed: QueueQuery | None = None  # not read ahead again (Enter reads it)
         self._shown_query: QueueQuery | None = None  # the query whose rows are on screen
         self._header_timer: Timer | None = None  # the header drawn if the rows are slow to come
@@ -416,7 +415,7 @@ class QueueScreen(BaseScreen):
     def on_queue_loaded(self, message: QueueLoaded) -> None:
         if message.token != self._token:
             return  # superseded by a newer request
-        self.call_next(self._held_part_done, "rows")  # after this handler: the results' frame
+        self.call_next(self.held_part_done, "rows")  # after this handler: the results' frame
         if not self.loaded_once:
             self.call_after_refresh(self.capp.first_page_painted)
         self.loaded_once = True
@@ -904,32 +903,20 @@ class QueueScreen(BaseScreen):
         box = self.query_one("#search", Input)
         if self._box_query() != self.query_state or (self._reading() and self._shown_query != self.query_state):
             # the focus change and the results in one frame (base.hold_frames): held
-            # until both are handled (``_held_for``), also when typing already started
-            # this query and its results are not in yet, and when they are shown at
-            # once (read ahead: ``_use_search_ahead``)
-            self.hold_frames(SEARCH_HOLDS_S)
-            self._held_for = {"rows", "focus", "blur"} if box.has_focus else {"rows"}
+            # until the rows, the table's focus and the box's blur are handled, also
+            # when typing already started this query and its results are not in yet,
+            # and when they are shown at once (read ahead: ``_use_search_ahead``)
+            self.hold_frames(SEARCH_HOLDS_S, until=("rows", "focus", "blur") if box.has_focus else ("rows",))
         self.table.focus()
         self._apply_search()
 
-    def _held_part_done(self, part: str) -> None:
-        """One of what a search's frame hold waits for was handled (its rows, the
-        table's focus, the search box's blur): the hold ends with the last of them
-        (or its time limit, ``SEARCH_HOLDS_S``)."""
-        if "_frame_hold" not in self.__dict__:
-            self._held_for = set()
-            return
-        self._held_for.discard(part)
-        if not self._held_for:
-            self.release_frames()
-
     def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._held_for and event.widget is self.table:
-            self.call_next(self._held_part_done, "focus")
+            self.call_next(self.held_part_done, "focus")
 
     def on_descendant_blur(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._held_for and getattr(event.widget, "id", None) == "search":
-            self.call_next(self._held_part_done, "blur")
+            self.call_next(self.held_part_done, "blur")
 
     def _reading(self) -> bool:
         """Whether a read of the queue's rows is still running (the query's own, or the
