@@ -58,6 +58,9 @@ def test_pragmas(store) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        # each pooled connection's page cache is SQLite's default 2 MB, not more: the
+        # console reads on several connections at once (docs/performance.md, session 11)
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
 
 
 def test_write_transaction_takes_the_write_lock_up_front(tmp_path: Path) -> None:
