@@ -46,8 +46,13 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 SORTS = list(QueueSort)
 SEARCH_DEBOUNCE = 0.3
 # a pause this long in typing into the search box reads that query's first page
-# ahead (``_read_search_ahead``): Enter (or the debounce) then shows it at once
-SEARCH_AHEAD_PAUSE_S = 0.04
+# ahead (``_read_search_ahead``): Enter (or the debounce) then shows it at once.
+# Short: a person's keys come 50-200 ms apart, so the typed query's read (3-10 ms
+# at 100k) starts as soon as a key's echo is done and is over before the next key
+# or Enter; keys closer than this (a held key, a burst) are not read one by one.
+# At 40 ms (sessions 9-10) the read started about when a fast Enter came, and
+# that Enter waited for it (docs/performance.md, session 11).
+SEARCH_AHEAD_PAUSE_S = 0.01
 # a search's page and total go to the screen in one message (one repaint) unless the
 # page alone took longer than this: then the page is shown first and the total
 # follows (a search that matches most cases counts for as long as it paged:
