@@ -16,9 +16,11 @@ result has been refreshed:
 - ``search_paused``: the same, Enter pressed ``TYPING_GAP_S`` after the last typed
   key (a person's gap between the last letter and Enter: the typing pause's read
   ahead has run by then, as it would for a person);
-- ``search_burst``: the same keys and Enter sent together (a paste ending in a
-  newline): no pause in typing, so nothing is read ahead and Enter reads the page;
-  timed from the Enter sent, the typed keys' handling ahead of it included;
+- ``search_burst``: the same keys and Enter sent together (scripted keystrokes, or
+  keys typed ahead while the console was busy): no pause in typing, so nothing is
+  read ahead (``burst_searches_read_ahead`` counts the searches where something
+  was) and Enter reads the page; timed from the Enter sent, the typed keys'
+  handling ahead of it included;
 - ``page``: PageDown on the last row / PageUp on the first -> the next / previous page;
 - ``open``: Enter on a queue row -> the case detail rendered (``open_history``:
   until the party-history tab is rendered too).
@@ -121,6 +123,7 @@ class Harness:
         self.failures = 0
         self.failed: list[str] = []
         self.cases_shown: set[str] = set()  # the cases the case screen was given
+        self.reads_ahead = 0  # the typed search's reads ahead started (QueueScreen._read_search_ahead)
 
     def handled(self, kind: str) -> None:
         self.events[kind].set()
@@ -250,12 +253,20 @@ def install_hooks(h_ref: list[Harness]) -> None:
         if h_ref:
             h_ref[0].handled("history")
 
+    ra_orig = QueueScreen._read_search_ahead
+
+    def read_search_ahead(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if h_ref:
+            h_ref[0].reads_ahead += 1
+        return ra_orig(self, *args, **kwargs)
+
     def on_timer_update(self):  # type: ignore[no-untyped-def]
         u_orig(self)
         if h_ref:
             h_ref[0].after_update(self)
 
     QueueScreen.on_queue_loaded = on_queue_loaded  # type: ignore[method-assign]
+    QueueScreen._read_search_ahead = read_search_ahead  # type: ignore[method-assign]
     CaseScreen._render_all = render_all  # type: ignore[method-assign]
     CaseScreen._render_history = render_history  # type: ignore[method-assign]
     Screen._on_timer_update = on_timer_update  # type: ignore[method-assign]
@@ -282,6 +293,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                                        "open_history": []}
     per_term: list[dict[str, Any]] = []
     debounced = {"search": 0, "search_paused": 0}  # applied by the box's debounce before Enter
+    burst_reads_ahead = 0  # search_burst keys after which a typed query was read ahead anyway
     tmp = tempfile.mkdtemp(prefix="critresp-bench-ui-")
     try:
         app = CritrespApp(
@@ -322,45 +334,50 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                     box = screen.query_one("#search")
                     box.value = ""
                     if gap is None:
-                        # the keys and Enter sent together (a paste ending in a newline):
-                        # no typing pause, so no read ahead; timed from the Enter sent
-                        h.clear()
+                        # the keys and Enter sent together (scripted keystrokes, or keys
+                        # typed ahead while the console was busy): no pause in typing, so
+                        # nothing should be read ahead (counted if something was);
+                        # timed from the Enter sent, the keys' handling ahead of it included
                         for ch in term:
                             h.press("space" if ch == " " else ch)
+                        reads_ahead = h.reads_ahead
                         dt, _ = await h.timed("enter", "queue")
-                        if dt is not None:
-                            results[kind].append(dt)
-                        h.clear()
-                        h.press("escape")
-                        await h.wait("queue")
-                        await h.settle(pilot)
-                        continue
-                    for ch in term:
-                        h.press("space" if ch == " " else ch)
-                    typed = time.perf_counter()
-                    await h.settle(pilot)
-                    if gap:  # the person's gap before Enter, from the last key (not a sync point)
-                        await asyncio.sleep(max(0.0, gap - (time.perf_counter() - typed)))
-                    if screen._box_query() == screen.query_state:
-                        # the box's debounce (SEARCH_DEBOUNCE after the last key) applied
-                        # the query before Enter (the settle above ran that long): the
-                        # results are on screen and Enter has nothing left to show. Not
-                        # a keystroke to time (it waited for a result that never comes).
-                        debounced[kind] += 1
-                        h.clear()
-                        h.press("enter")
-                        await h.settle(pilot)
-                        dt = None
+                        if h.reads_ahead != reads_ahead:
+                            burst_reads_ahead += 1
                     else:
-                        dt, _ = await h.timed("enter", "queue")
+                        for ch in term:
+                            h.press("space" if ch == " " else ch)
+                        typed = time.perf_counter()
+                        await h.settle(pilot)
+                        if gap:  # the person's gap before Enter, from the last key (not a sync point)
+                            await asyncio.sleep(max(0.0, gap - (time.perf_counter() - typed)))
+                        if screen._box_query() == screen.query_state:
+                            # the box's debounce (SEARCH_DEBOUNCE after the last key) applied
+                            # the query before Enter (the settle above ran that long): the
+                            # results are on screen and Enter has nothing left to show. Not
+                            # a keystroke to time (it waited for a result that never comes).
+                            debounced[kind] += 1
+                            h.clear()
+                            h.press("enter")
+                            await h.settle(pilot)
+                            dt = None
+                        else:
+                            dt, _ = await h.timed("enter", "queue")
                     if dt is not None:
                         results[kind].append(dt)
-                        if kind == "search":
-                            per_term.append({"q": term, "ms": round(dt * 1000, 2), "total": screen.total})
+                        if kind in ("search", "search_burst"):
+                            per_term.append({"kind": kind, "q": term, "ms": round(dt * 1000, 2), "total": screen.total})
                     h.clear()
                     h.press("escape")  # clear the search: back to the whole queue
                     await h.wait("queue")
-                    await h.settle(pilot)
+                    # a search's late message (its total, or the re-read after a page
+                    # read ahead) can be what ended that wait: wait until the whole
+                    # queue is the one shown and nothing is read any more
+                    for _ in range(int(WAIT_S / 0.04)):
+                        await h.settle(pilot)
+                        if (screen.query_state.search == "" and screen._shown_query == screen.query_state
+                                and not screen._reading()):
+                            break
 
             # --- paging: forward 8 pages, back 8, repeat
             while len(results["page"]) < reps:
@@ -417,6 +434,7 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
     out["queue_total"] = total_rows
     out["open_distinct_cases"] = len(h.cases_shown)
     out["searches_applied_before_enter"] = debounced
+    out["burst_searches_read_ahead"] = burst_reads_ahead
     out["failures"] = h.failures
     out["failed_waits"] = h.failed
     out["peak_rss_mb"] = round(peak_kb / 1024, 1)

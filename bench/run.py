@@ -424,6 +424,7 @@ def run_size(size: int, args: argparse.Namespace, root: Path, now: datetime) -> 
     res["ui"]["queue_total"] = ui["queue_total"]
     res["ui"]["open_distinct_cases"] = ui["open_distinct_cases"]
     res["ui"]["searches_applied_before_enter"] = ui["searches_applied_before_enter"]
+    res["ui"]["burst_searches_read_ahead"] = ui["burst_searches_read_ahead"]
     res["ui"]["search_terms"] = ui["search_terms"]
     log("size %d: filter p95 %s, search p95 %s, page p95 %s, open p95 %s ms" % (
         size, *(res["ui"][k]["p95_ms"] for k in ("filter", "search", "page", "open"))))

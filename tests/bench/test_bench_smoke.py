@@ -51,6 +51,12 @@ def test_bench_smoke_writes_every_figure(tmp_path: Path) -> None:
     assert res["ui"]["failures"] == 0
     # each open is of another case (not the same row opened again)
     assert res["ui"]["open_distinct_cases"] == res["ui"]["open"]["n"] == 3
+    # every search was timed or counted as applied by the debounce before Enter;
+    # search_burst's Enter is queued behind its keys, so it is always timed
+    for kind in ("search", "search_paused"):
+        assert res["ui"][kind]["n"] + res["ui"]["searches_applied_before_enter"][kind] == 3, kind
+    assert res["ui"]["search_burst"]["n"] == 3
+    assert isinstance(res["ui"]["burst_searches_read_ahead"], int)
     assert "| figure |" in proc.stdout
 
 

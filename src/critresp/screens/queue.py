@@ -47,11 +47,13 @@ SORTS = list(QueueSort)
 SEARCH_DEBOUNCE = 0.3
 # a pause this long in typing into the search box reads that query's first page
 # ahead (``_read_search_ahead``): Enter (or the debounce) then shows it at once.
-# Short: a person's keys come 50-200 ms apart, so the typed query's read (3-10 ms
-# at 100k) starts as soon as a key's echo is done and is over before the next key
-# or Enter; keys closer than this (a held key, a burst) are not read one by one.
-# At 40 ms (sessions 9-10) the read started about when a fast Enter came, and
-# that Enter waited for it (docs/performance.md, session 11).
+# Short: the typed query's read (3-10 ms at 100k) starts as soon as a key's echo is
+# done, so it is over before an Enter that comes 20 ms or more after the last key.
+# At 40 ms (sessions 9-10) it started about when a fast Enter came (~40 ms after
+# the key), which then waited for it. The price: keys 10-40 ms apart (a held key,
+# a fast run) are read one by one too, one read at a time (keys 25 ms apart at
+# 100k: ~6.5 reads per query instead of 1, the keys' echo ~0.5 ms slower at p50)
+# (docs/performance.md, session 11). Keys closer than 10 ms are not.
 SEARCH_AHEAD_PAUSE_S = 0.01
 # a search's page and total go to the screen in one message (one repaint) unless the
 # page alone took longer than this: then the page is shown first and the total
