@@ -17,6 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from ..widgets.text_entry import TextEditor, TextInput
+
+
 def _literal(label: "str | Text") -> Text:
     """Widgets parse a str label as markup; every label here is shown literally."""
     return label if isinstance(label, Text) else Text(str(label))
@@ -150,14 +153,14 @@ class FormModal(ModalScreen[dict[str, Any] | None]):
                     yield Label(_literal(label), classes="field-label")
                 wid = f"f-{f.name}"
                 if f.kind in ("input", "int"):
-                    yield Input(
+                    yield TextInput(
                         value="" if f.value is None else str(f.value),
                         placeholder=f.placeholder,
                         id=wid,
                         type="integer" if f.kind == "int" else "text",
                     )
                 elif f.kind == "text":
-                    yield TextArea("" if f.value is None else str(f.value), id=wid, soft_wrap=True)
+                    yield TextEditor("" if f.value is None else str(f.value), id=wid, soft_wrap=True)
                 elif f.kind == "select":
                     yield Select(
                         [(_literal(opt_label), opt_value) for opt_label, opt_value in f.options],

@@ -25,6 +25,7 @@ from ..store.views import QueueCursor, QueuePage, QueueQuery, QueueRow, QueueSor
 from ..widgets.queue_table import QueueTable, RowSpec
 from ..widgets.safe import countdown_text, one_line, safe, tier_text
 from ..widgets.status import BottomBar
+from ..widgets.text_entry import TextInput
 from .base import BaseScreen, apply_worker_body
 from .case_texts import PreparedCase, WrapSpecs, prepare
 from .modals import FieldSpec, FormModal, PickerModal
@@ -129,7 +130,7 @@ class QueueScreen(BaseScreen):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(id="queue-header")
-        yield Input(placeholder="Search (Enter applies, Esc clears)", id="search")
+        yield TextInput(placeholder="Search (Enter applies, Esc clears)", id="search")
         yield QueueTable(COLUMNS, id="queue-table", zebra_stripes=True)
         yield BottomBar()
 

@@ -26,6 +26,7 @@ from ..messages import ActionApplied, DraftLoaded, MacroRendered, MacrosLoaded, 
 from ..store.views import CaseDetail, MacroView, PartyView
 from ..widgets.safe import one_line, safe
 from ..widgets.status import BottomBar
+from ..widgets.text_entry import TextEditor, TextInput
 from .base import BaseScreen, apply_worker_body
 from .modals import ConfirmModal
 
@@ -78,7 +79,7 @@ class ReplyScreen(BaseScreen):
         yield Static(id="reply-banner")
         with Horizontal(id="reply-body"):
             with Vertical(id="reply-macros"):
-                yield Input(placeholder="Find a macro (fuzzy)", id="macro-search")
+                yield TextInput(placeholder="Find a macro (fuzzy)", id="macro-search")
                 yield OptionList(id="macro-list")
             with Vertical(id="reply-compose"):
                 with Horizontal(id="reply-targets"):
@@ -95,9 +96,9 @@ class ReplyScreen(BaseScreen):
                         allow_blank=False,
                         id="channel",
                     )
-                yield Input(placeholder="Email subject", id="subject")
+                yield TextInput(placeholder="Email subject", id="subject")
                 yield Static(id="macro-error")
-                yield TextArea(id="draft", soft_wrap=True)
+                yield TextEditor(id="draft", soft_wrap=True)
                 yield Static(id="checks")
                 with Horizontal(id="reply-buttons"):
                     yield Button("Back (Esc)", id="back")

@@ -1,0 +1,90 @@
+"""Keys that reach the console together (typed while it was busy, or over a slow
+remote terminal) are applied in the order they were typed: an editing key such as
+backspace or an arrow is not overtaken by the characters typed after it (Textual
+#6605: a widget's own bindings ran only after the key bubbled up to the app)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App, ComposeResult
+
+from critresp.screens.queue import QueueScreen
+from critresp.screens.reply import ReplyScreen
+from critresp.widgets.text_entry import TextEditor, TextInput
+
+from .helpers import settle
+from .test_flows import SIZE, _open_reply
+
+# typed "b", "a", backspace, "c", left, "x": "bxc"
+BURST = (("b", "b"), ("a", "a"), ("backspace", None), ("c", "c"), ("left", None), ("x", "x"))
+
+
+def _send_together(app: App, keys) -> None:  # type: ignore[no-untyped-def]
+    """The keys handed to the app at once, as the terminal driver hands over what
+    it read in one go (no pause for the app to handle one before the next)."""
+    for key, char in keys:
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+class _One(App):
+    def __init__(self, widget) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+async def test_a_text_input_applies_keys_sent_together_in_order() -> None:
+    app = _One(TextInput())
+    async with app.run_test() as pilot:
+        app.widget.focus()
+        await pilot.pause()
+        _send_together(app, BURST)
+        await pilot.pause()
+        assert app.widget.value == "bxc"
+
+
+async def test_a_text_editor_applies_keys_sent_together_in_order() -> None:
+    app = _One(TextEditor())
+    async with app.run_test() as pilot:
+        app.widget.focus()
+        await pilot.pause()
+        _send_together(app, BURST)
+        await pilot.pause()
+        assert app.widget.text == "bxc"
+
+
+async def test_a_search_typed_with_a_correction_and_enter_at_once_searches_what_was_meant(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press("slash")
+        await settle(pilot)
+        # "refx", backspace, "und", Enter: a search for "refund", not "refun" or "refxun"
+        _send_together(app, [(c, c) for c in "refx"] + [("backspace", None)] + [(c, c) for c in "und"]
+                       + [("enter", "\r")])
+        await settle(pilot)
+        assert queue.query_state.search == "refund"
+        assert app.focused is queue.table
+
+
+async def test_a_reply_draft_typed_with_corrections_at_once_reads_as_typed(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await _open_reply(pilot)
+        assert isinstance(reply, ReplyScreen)
+        draft = reply.query_one("#draft", TextEditor)
+        draft.focus()
+        draft.text = ""
+        await settle(pilot)
+        # "We cals", backspace twice, "lled yoo", backspace, "u": "We called you"
+        keys = [(c if c != " " else "space", c) for c in "We cals"] + [("backspace", None)] * 2
+        keys += [(c if c != " " else "space", c) for c in "lled yoo"] + [("backspace", None), ("u", "u")]
+        _send_together(app, keys)
+        await settle(pilot)
+        assert draft.text == "We called you"
