@@ -332,9 +332,17 @@ def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="
         long_poll_seconds=settings.long_poll_seconds,
         freeze_heap=True,
     )
+    from .tty_watch import watch_terminal
+
+    try:
+        watch = watch_terminal(sys.__stdin__.fileno())  # the terminal Textual reads keys from
+    except (AttributeError, ValueError, OSError):  # no stdin, or a closed one
+        watch = None
     try:
         app.run()
     finally:
+        if watch is not None:
+            watch.set()
         if sync is not None:
             sync.close()
     if app.fatal_error:

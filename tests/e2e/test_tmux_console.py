@@ -140,3 +140,55 @@ def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> No
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         con.close()
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not exited (a zombie waiting to be reaped has)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status and "\nState:\tX" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_the_console_ends_when_its_terminal_goes_away_without_a_hangup(tmp_path: Path, critresp_bin: Path) -> None:
+    """The console started with hangups ignored (``trap "" HUP``, as under ``nohup``;
+    under ``make`` no hangup reached it either): when its terminal goes away it notices the dead
+    terminal itself (critresp.tty_watch) and ends, instead of spinning on it."""
+    data = tmp_path / "data"
+    clock = SystemClock()
+    store = Store.open(data / "critresp.db", clock=clock)
+    for chunk in generate(30, seed=5, now=clock.now()):
+        store.import_dataset(chunk)
+    store.close()
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "CRITRESP_DATA_DIR": str(data),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    tm = Tmux(f"critresp-{uuid.uuid4().hex[:8]}")
+    tm.start(f"sh -c 'trap \"\" HUP; exec {critresp_bin}'", env)
+    try:
+        tm.wait_for("rows 1–")
+        shell = int(tm.run("list-panes", "-t", tm.name, "-F", "#{pane_pid}").split()[0])
+        env_proc = _children(shell)  # `env -i ... sh -c '...; exec critresp'` execs the console
+        assert len(env_proc) == 1, env_proc
+        console = env_proc[0]
+        assert _running(console)
+        status = Path(f"/proc/{console}/status").read_text()
+        ignored = int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
+        assert ignored & (1 << (1 - 1)), "SIGHUP (1) is ignored: no hangup can end the console"
+    finally:
+        tm.kill()  # the terminal goes away
+    deadline = time.monotonic() + 30
+    while _running(console) and time.monotonic() < deadline:
+        time.sleep(0.1)  # polled: the condition is the process gone, bounded
+    assert not _running(console), "the console kept running after its terminal went away"

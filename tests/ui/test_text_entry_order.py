@@ -73,6 +73,21 @@ async def test_a_search_typed_with_a_correction_and_enter_at_once_searches_what_
         assert app.focused is queue.table
 
 
+async def test_keys_typed_after_enter_in_the_search_box_are_not_searched_for(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        await pilot.press("slash")
+        await settle(pilot)
+        # "refund", Enter, then "j" meant for the table, all at once: the search is
+        # "refund" (what Enter was pressed on), not "refundj"
+        _send_together(app, [(c, c) for c in "refund"] + [("enter", "\r"), ("j", "j")])
+        await settle(pilot)
+        assert queue.query_state.search == "refund"
+
+
 async def test_a_reply_draft_typed_with_corrections_at_once_reads_as_typed(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

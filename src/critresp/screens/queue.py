@@ -909,14 +909,17 @@ class QueueScreen(BaseScreen):
         event.stop()
         self._stop_search_timers()
         box = self.query_one("#search", Input)
-        if self._box_query() != self.query_state or (self._reading() and self._shown_query != self.query_state):
+        # the text as it was when Enter was pressed: keys typed after it may already
+        # be in the box when this is handled (they arrived together with Enter)
+        text = event.value.strip()
+        if text != self.query_state.search or (self._reading() and self._shown_query != self.query_state):
             # the focus change and the results in one frame (base.hold_frames): held
             # until the rows, the table's focus and the box's blur are handled, also
             # when typing already started this query and its results are not in yet,
             # and when they are shown at once (read ahead: ``_use_search_ahead``)
             self.hold_frames(SEARCH_HOLDS_S, until=("rows", "focus", "blur") if box.has_focus else ("rows",))
         self.table.focus()
-        self._apply_search()
+        self._apply_search(text)
 
     def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._held_for and event.widget is self.table:
@@ -933,9 +936,11 @@ class QueueScreen(BaseScreen):
             return True
         return any(w.group == "queue" and w.node is self and not w.is_finished for w in self.app.workers)
 
-    def _apply_search(self) -> bool:
-        """Apply the search box; True when that started a new query."""
-        text = self.query_one("#search", Input).value.strip()
+    def _apply_search(self, text: str | None = None) -> bool:
+        """Apply the search box (or ``text``, what it held when Enter was pressed);
+        True when that started a new query."""
+        if text is None:
+            text = self.query_one("#search", Input).value.strip()
         if text != self.query_state.search:
             self.set_query(replace(self.query_state, search=text))
             return True

@@ -24,9 +24,13 @@ class OrderedKeys:
     does not bind bubble up as before."""
 
     async def _on_key(self, event: events.Key) -> None:
-        await super()._on_key(event)  # type: ignore[misc]  # printable keys (and TextArea's enter / tab)
-        if event._stop_propagation or event._no_default_action:
-            return
+        # The widget's own handler first (printable keys; TextArea's enter / tab /
+        # escape). Textual calls every class's ``_on_key`` along the MRO itself, so
+        # for a key neither handles, the widget's runs again after this one (it only
+        # restarts the cursor blink); a handled key ends that walk (prevent_default).
+        await super()._on_key(event)  # type: ignore[misc]
+        if event._stop_propagation or self.loading:  # type: ignore[attr-defined]
+            return  # (handled; or a loading widget, which the app's binding chain skips)
         bindings = self._bindings.copy()  # type: ignore[attr-defined]
         keymap = self.app._keymap  # type: ignore[attr-defined]
         if keymap:
