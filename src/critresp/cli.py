@@ -334,8 +334,13 @@ def _run_app(settings, *, store, clock, actor, sync, notice=None, title_suffix="
     )
     from .tty_watch import watch_terminal
 
+    def request_exit() -> None:  # from the watch's thread, without waiting for the app
+        loop = app._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(app.exit, None, 129)
+
     try:
-        watch = watch_terminal(sys.__stdin__.fileno())  # the terminal Textual reads keys from
+        watch = watch_terminal(sys.__stdin__.fileno(), request_exit=request_exit)  # the terminal Textual reads
     except (AttributeError, ValueError, OSError):  # no stdin, or a closed one
         watch = None
     try:

@@ -86,6 +86,10 @@ async def test_keys_typed_after_enter_in_the_search_box_are_not_searched_for(mak
         _send_together(app, [(c, c) for c in "refund"] + [("enter", "\r"), ("j", "j")])
         await settle(pilot)
         assert queue.query_state.search == "refund"
+        # and the box's debounce, when it fires, has nothing else to apply
+        assert queue.query_one("#search").value == "refund"
+        assert queue._apply_search() is False
+        assert queue.query_state.search == "refund"
 
 
 async def test_a_reply_draft_typed_with_corrections_at_once_reads_as_typed(make_app) -> None:
