@@ -333,21 +333,19 @@ async def session(store_path: str, reps: int, seed: int, page_size: int = 200) -
                     await h.settle(pilot)
                     box = screen.query_one("#search")
                     box.value = ""
+                    for ch in term:
+                        h.press("space" if ch == " " else ch)
+                    typed = time.perf_counter()
                     if gap is None:
                         # the keys and Enter sent together (scripted keystrokes, or keys
                         # typed ahead while the console was busy): no pause in typing, so
                         # nothing should be read ahead (counted if something was);
                         # timed from the Enter sent, the keys' handling ahead of it included
-                        for ch in term:
-                            h.press("space" if ch == " " else ch)
                         reads_ahead = h.reads_ahead
                         dt, _ = await h.timed("enter", "queue")
                         if h.reads_ahead != reads_ahead:
                             burst_reads_ahead += 1
                     else:
-                        for ch in term:
-                            h.press("space" if ch == " " else ch)
-                        typed = time.perf_counter()
                         await h.settle(pilot)
                         if gap:  # the person's gap before Enter, from the last key (not a sync point)
                             await asyncio.sleep(max(0.0, gap - (time.perf_counter() - typed)))

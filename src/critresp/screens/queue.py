@@ -914,17 +914,16 @@ class QueueScreen(BaseScreen):
         # the focus moved). They are taken out again: else the box's debounce would
         # search for them a moment later (they were meant for the table, which never
         # got them; dropped, not replayed: a stray "c" must not claim a case).
-        text = event.value.strip()
         if box.value != event.value:
             box.value = event.value
-        if text != self.query_state.search or (self._reading() and self._shown_query != self.query_state):
+        if self._box_query() != self.query_state or (self._reading() and self._shown_query != self.query_state):
             # the focus change and the results in one frame (base.hold_frames): held
             # until the rows, the table's focus and the box's blur are handled, also
             # when typing already started this query and its results are not in yet,
             # and when they are shown at once (read ahead: ``_use_search_ahead``)
             self.hold_frames(SEARCH_HOLDS_S, until=("rows", "focus", "blur") if box.has_focus else ("rows",))
         self.table.focus()
-        self._apply_search(text)
+        self._apply_search()
 
     def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._held_for and event.widget is self.table:
@@ -941,11 +940,9 @@ class QueueScreen(BaseScreen):
             return True
         return any(w.group == "queue" and w.node is self and not w.is_finished for w in self.app.workers)
 
-    def _apply_search(self, text: str | None = None) -> bool:
-        """Apply the search box (or ``text``, what it held when Enter was pressed);
-        True when that started a new query."""
-        if text is None:
-            text = self.query_one("#search", Input).value.strip()
+    def _apply_search(self) -> bool:
+        """Apply the search box; True when that started a new query."""
+        text = self.query_one("#search", Input).value.strip()
         if text != self.query_state.search:
             self.set_query(replace(self.query_state, search=text))
             return True
