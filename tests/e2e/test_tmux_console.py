@@ -76,15 +76,18 @@ class Tmux:
         subprocess.run(["tmux", "-L", self.name, "kill-server"], capture_output=True)
 
 
-def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> None:
+def _console_data(tmp_path: Path, cases: int, seed: int) -> tuple[Path, dict[str, str], str]:
+    """A store of ``cases`` generated cases in a private data dir, the environment
+    the console runs in, and the id of the queue's first case."""
+    from critresp.store.views import QueueQuery
+
     data = tmp_path / "data"
     clock = SystemClock()
     store = Store.open(data / "critresp.db", clock=clock)
-    for chunk in generate(120, seed=11, now=clock.now()):
+    for chunk in generate(cases, seed=seed, now=clock.now()):
         store.import_dataset(chunk)
-    first = store.queue_page(__import__("critresp.store.views", fromlist=["QueueQuery"]).QueueQuery(), limit=1).rows[0]
+    first = store.queue_page(QueueQuery(), limit=1).rows[0].id
     store.close()
-
     env = {
         "HOME": str(tmp_path),
         "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
@@ -92,14 +95,19 @@ def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> No
         "TERM": "xterm-256color",
         "PATH": os.environ.get("PATH", ""),
     }
+    return data, env, first
+
+
+def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> None:
+    data, env, first_id = _console_data(tmp_path, 120, seed=11)
     tm = Tmux(f"critresp-{uuid.uuid4().hex[:8]}")
     tm.start(str(critresp_bin), env)
     try:
         # the queue paints from the local store, highest priority first
-        tm.wait_for(first.id)
+        tm.wait_for(first_id)
         tm.wait_for("0 pending")
         tm.keys("Enter")  # open the highlighted case
-        tm.wait_for(f"{first.id}  ")
+        tm.wait_for(f"{first_id}  ")
         tm.wait_for("PARTIES")
         tm.keys("r")  # reply
         screen = tm.wait_for("PUBLIC REPLY to")
@@ -135,7 +143,7 @@ def test_queue_to_case_to_queued_reply(tmp_path: Path, critresp_bin: Path) -> No
     con = sqlite3.connect(data / "critresp.db")
     try:
         rows = con.execute("SELECT kind, case_id, state FROM outbox ORDER BY seq").fetchall()
-        assert ("send_reply", first.id) in [(k, c) for k, c, _ in rows]
+        assert ("send_reply", first_id) in [(k, c) for k, c, _ in rows]
         assert all(state == "pending" for *_, state in rows)
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
@@ -162,19 +170,7 @@ def test_the_console_ends_when_its_terminal_goes_away_without_a_hangup(tmp_path:
     """The console started with hangups ignored (``trap "" HUP``; under ``make`` no
     hangup reached it either): when its terminal goes away it notices the dead
     terminal itself (critresp.tty_watch) and ends, instead of spinning on it."""
-    data = tmp_path / "data"
-    clock = SystemClock()
-    store = Store.open(data / "critresp.db", clock=clock)
-    for chunk in generate(30, seed=5, now=clock.now()):
-        store.import_dataset(chunk)
-    store.close()
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "CRITRESP_DATA_DIR": str(data),
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-    }
+    _data, env, _first = _console_data(tmp_path, 30, seed=5)
     tm = Tmux(f"critresp-{uuid.uuid4().hex[:8]}")
     tm.start(f"sh -c 'trap \"\" HUP; exec {critresp_bin}'", env)
     try:

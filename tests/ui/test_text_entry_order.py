@@ -5,6 +5,7 @@ backspace or an arrow is not overtaken by the characters typed after it (Textual
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 
@@ -37,37 +38,41 @@ class _One(App):
         yield self.widget
 
 
-async def test_a_text_input_applies_keys_sent_together_in_order() -> None:
-    app = _One(TextInput())
+@pytest.mark.parametrize(("make_entry", "text_of"), [
+    (TextInput, lambda w: w.value),
+    (TextEditor, lambda w: w.text),
+], ids=["TextInput", "TextEditor"])
+async def test_a_text_entry_applies_keys_sent_together_in_order(make_entry, text_of) -> None:  # type: ignore[no-untyped-def]
+    app = _One(make_entry())
     async with app.run_test() as pilot:
         app.widget.focus()
         await pilot.pause()
         _send_together(app, BURST)
         await pilot.pause()
-        assert app.widget.value == "bxc"
+        assert text_of(app.widget) == "bxc"
 
 
-async def test_a_text_editor_applies_keys_sent_together_in_order() -> None:
-    app = _One(TextEditor())
-    async with app.run_test() as pilot:
-        app.widget.focus()
-        await pilot.pause()
-        _send_together(app, BURST)
-        await pilot.pause()
-        assert app.widget.text == "bxc"
+def _typed(text: str) -> list[tuple[str, str | None]]:
+    """The keys that type ``text`` (key name, character)."""
+    return [("space" if c == " " else c, c) for c in text]
+
+
+async def _search_box_open(pilot) -> QueueScreen:  # type: ignore[no-untyped-def]
+    """The queue, settled, with its search box open and focused ("/")."""
+    await settle(pilot)
+    queue = pilot.app.screen
+    assert isinstance(queue, QueueScreen)
+    await pilot.press("slash")
+    await settle(pilot)
+    return queue
 
 
 async def test_a_search_typed_with_a_correction_and_enter_at_once_searches_what_was_meant(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        assert isinstance(queue, QueueScreen)
-        await pilot.press("slash")
-        await settle(pilot)
+        queue = await _search_box_open(pilot)
         # "refx", backspace, "und", Enter: a search for "refund", not "refun" or "refxun"
-        _send_together(app, [(c, c) for c in "refx"] + [("backspace", None)] + [(c, c) for c in "und"]
-                       + [("enter", "\r")])
+        _send_together(app, _typed("refx") + [("backspace", None)] + _typed("und") + [("enter", "\r")])
         await settle(pilot)
         assert queue.query_state.search == "refund"
         assert app.focused is queue.table
@@ -76,14 +81,10 @@ async def test_a_search_typed_with_a_correction_and_enter_at_once_searches_what_
 async def test_keys_typed_after_enter_in_the_search_box_are_not_searched_for(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        queue = app.screen
-        assert isinstance(queue, QueueScreen)
-        await pilot.press("slash")
-        await settle(pilot)
+        queue = await _search_box_open(pilot)
         # "refund", Enter, then "j" meant for the table, all at once: the search is
         # "refund" (what Enter was pressed on), not "refundj"
-        _send_together(app, [(c, c) for c in "refund"] + [("enter", "\r"), ("j", "j")])
+        _send_together(app, _typed("refund") + [("enter", "\r"), ("j", "j")])
         await settle(pilot)
         assert queue.query_state.search == "refund"
         # and the box's debounce, when it fires, has nothing else to apply
@@ -102,8 +103,7 @@ async def test_a_reply_draft_typed_with_corrections_at_once_reads_as_typed(make_
         draft.text = ""
         await settle(pilot)
         # "We cals", backspace twice, "lled yoo", backspace, "u": "We called you"
-        keys = [(c if c != " " else "space", c) for c in "We cals"] + [("backspace", None)] * 2
-        keys += [(c if c != " " else "space", c) for c in "lled yoo"] + [("backspace", None), ("u", "u")]
-        _send_together(app, keys)
+        _send_together(app, _typed("We cals") + [("backspace", None)] * 2 + _typed("lled yoo")
+                       + [("backspace", None), ("u", "u")])
         await settle(pilot)
         assert draft.text == "We called you"
