@@ -9,6 +9,7 @@ import pytest
 from textual import events
 from textual.app import App, ComposeResult
 
+from critresp.screens.modals import FieldSpec, FormModal
 from critresp.screens.queue import QueueScreen
 from critresp.screens.reply import ReplyScreen
 from critresp.widgets.text_entry import TextEditor, TextInput
@@ -107,3 +108,72 @@ async def test_a_reply_draft_typed_with_corrections_at_once_reads_as_typed(make_
                        + [("backspace", None), ("u", "u")])
         await settle(pilot)
         assert draft.text == "We called you"
+
+
+class _Form(App):
+    """A form modal over an empty screen; what it was dismissed with is kept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: object = "not dismissed"
+
+    def on_mount(self) -> None:
+        fields = [FieldSpec("name", "Name", required=True), FieldSpec("note", "Note")]
+        self.push_screen(FormModal("Save the view", fields, "Save"), self._done)
+
+    def _done(self, values) -> None:  # type: ignore[no-untyped-def]
+        self.result = values
+
+
+async def test_keys_typed_after_enter_in_a_form_field_are_not_submitted_with_it() -> None:
+    app = _Form()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, TextInput)
+        # "Nights", Enter, "x" at once: the form is submitted with "Nights"
+        _send_together(app, _typed("Nights") + [("enter", "\r"), ("x", "x")])
+        await pilot.pause()
+        await pilot.pause()
+        assert app.result == {"name": "Nights", "note": None}
+
+
+async def test_a_text_input_takes_keys_again_once_its_enter_was_handled() -> None:
+    app = _Form()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, TextInput)
+        # a required field left empty: Enter leaves the form open (and the focus in
+        # the field); what is typed after Enter was handled goes into it
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == "not dismissed" and app.focused is field
+        await pilot.press("o", "k")
+        assert field.value == "ok"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == {"name": "ok", "note": None}
+
+
+async def test_keys_typed_after_enter_in_the_macro_search_do_not_change_the_macro_picked(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await _open_reply(pilot)
+        search = reply.query_one("#macro-search", TextInput)
+        search.focus()
+
+        async def top_for(query: str):  # type: ignore[no-untyped-def]
+            search.value = query
+            await settle(pilot)
+            return reply._visible[0]
+
+        wanted, other = await top_for("still rev"), await top_for("ban")
+        assert wanted != other
+        search.value = ""
+        await settle(pilot)
+        # "still rev", Enter, then the search rewritten to "ban", all at once: the
+        # macro Enter was pressed on is the one picked
+        _send_together(app, _typed("still rev") + [("enter", "\r")] + [("backspace", None)] * 9 + _typed("ban"))
+        await settle(pilot)
+        assert reply.macro == wanted
+        assert search.value == "still rev"

@@ -909,13 +909,8 @@ class QueueScreen(BaseScreen):
         event.stop()
         self._stop_search_timers()
         box = self.query_one("#search", Input)
-        # the text as it was when Enter was pressed: keys typed after it may already
-        # be in the box when this is handled (they arrived together with Enter, before
-        # the focus moved). They are taken out again: else the box's debounce would
-        # search for them a moment later (they were meant for the table, which never
-        # got them; dropped, not replayed: a stray "c" must not claim a case).
-        if box.value != event.value:
-            box.value = event.value
+        # (keys typed after Enter, in the same burst, never reach the box: TextInput
+        # drops them until this has been handled)
         if self._box_query() != self.query_state or (self._reading() and self._shown_query != self.query_state):
             # the focus change and the results in one frame (base.hold_frames): held
             # until the rows, the table's focus and the box's blur are handled, also

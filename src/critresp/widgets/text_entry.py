@@ -9,11 +9,23 @@ remote terminal -- are then applied out of order: "b", "a", backspace, "c" gives
 widget's own bindings in its key handler as below). For a reply or a note every
 word goes to a customer or into the case record, so the console's text entries run
 their own bindings in order.
+
+The same burst can carry keys typed after Enter. Textual hands them to the entry
+before the screen has handled its ``Submitted`` (the entry's queue holds them
+first), so a form would read a field with them in it, a search would search for
+them, and a list filtered as they are typed would have moved under the Enter. A
+``TextInput`` therefore drops the keys that reach it after its Enter until its
+``Submitted`` has been handled all the way up (``_SubmitTracker``): they were meant
+for whatever the Enter led to, and are dropped rather than replayed there (a stray
+"c" must not claim a case).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
+from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
 
@@ -44,8 +56,72 @@ class OrderedKeys:
                 return
 
 
+class _Submitted(Input.Submitted):
+    """``Input.Submitted`` that tells its ``TextInput`` when it has been handled all
+    the way up: by the node that stopped it, or by the last one it bubbled to. A
+    callback is queued behind it at each node it reaches; it runs once that node has
+    handled the message (queues are first in, first out), and finds the message
+    either gone on to a parent (nothing to do) or ended there (handled)."""
+
+    def __init__(self, input: Input, value: str, validation_result: Any = None) -> None:
+        super().__init__(input, value, validation_result)
+        self._at: MessagePump = input
+
+    def _track(self, node: MessagePump) -> None:
+        self._at = node
+        if not node.call_later(self._check, node):  # (a closing node handles nothing more)
+            self._ended()
+
+    def _bubble_to(self, widget: MessagePump) -> None:
+        super()._bubble_to(widget)
+        self._track(widget)
+
+    def _check(self, node: MessagePump) -> None:
+        if self._at is node:  # it did not go on from here
+            self._ended()
+
+    def _ended(self) -> None:
+        entry = self.input
+        if isinstance(entry, TextInput) and entry._submit_pending is self:
+            entry._submit_pending = None
+
+
+# handled by the same methods as Input's (``on_input_submitted``, ``@on(Input.Submitted)``)
+_Submitted.handler_name = Input.Submitted.handler_name
+
+
 class TextInput(OrderedKeys, Input):
-    """``Input`` whose editing keys keep their order with the typed characters."""
+    """``Input`` whose editing keys keep their order with the typed characters, and
+    which drops keys that reach it after its Enter until that Enter's ``Submitted``
+    has been handled (module docstring)."""
+
+    Submitted = _Submitted  # what ``Input.action_submit`` posts
+
+    _submit_pending: _Submitted | None = None
+
+    def post_message(self, message: Any) -> bool:
+        posted = super().post_message(message)
+        if posted and isinstance(message, _Submitted) and message.input is self:
+            self._submit_pending = message  # (this entry's own submit, not one bubbling through)
+            message._track(self)
+        return posted
+
+    # (Textual calls each class's ``_on_<event>`` along the MRO, Input's after these,
+    # unless one prevents the default: so none of these calls its super's)
+    def _on_key(self, event: events.Key) -> None:
+        if self._submit_pending is not None:
+            event.stop()
+            event.prevent_default()  # typed after Enter, before it was handled: dropped
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if self._submit_pending is not None:
+            event.stop()
+            event.prevent_default()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        # the focus moved on: keys reach the entry again only once it is focused anew,
+        # and the ones it got before the move were ahead of this in its queue
+        self._submit_pending = None
 
 
 class TextEditor(OrderedKeys, TextArea):
