@@ -5,9 +5,13 @@ backspace or an arrow is not overtaken by the characters typed after it (Textual
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual import events
 from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input
 
 from critresp.screens.modals import FieldSpec, FormModal
 from critresp.screens.queue import QueueScreen
@@ -24,8 +28,8 @@ BURST = (("b", "b"), ("a", "a"), ("backspace", None), ("c", "c"), ("left", None)
 def _send_together(app: App, keys) -> None:  # type: ignore[no-untyped-def]
     """The keys handed to the app at once, as the terminal driver hands over what
     it read in one go (no pause for the app to handle one before the next)."""
-    for key, char in keys:
-        event = events.Key(key, char)
+    for item in keys:
+        event = item if isinstance(item, events.Paste) else events.Key(*item)
         event.set_sender(app)
         app._driver.send_message(event)
 
@@ -137,22 +141,53 @@ async def test_keys_typed_after_enter_in_a_form_field_are_not_submitted_with_it(
         assert app.result == {"name": "Nights", "note": None}
 
 
-async def test_a_text_input_takes_keys_again_once_its_enter_was_handled() -> None:
+async def test_keys_typed_after_an_enter_that_leaves_the_focus_in_the_field_go_into_it() -> None:
     app = _Form()
     async with app.run_test() as pilot:
         await pilot.pause()
         field = app.focused
         assert isinstance(field, TextInput)
-        # a required field left empty: Enter leaves the form open (and the focus in
-        # the field); what is typed after Enter was handled goes into it
-        await pilot.press("enter")
+        # a required field left empty: Enter leaves the form open and the focus in the
+        # field; "o" and a paste of "k", sent with the Enter, go into it after it
+        _send_together(app, [("enter", "\r"), ("o", "o"), events.Paste("k")])
+        await pilot.pause()
         await pilot.pause()
         assert app.result == "not dismissed" and app.focused is field
-        await pilot.press("o", "k")
         assert field.value == "ok"
         await pilot.press("enter")
         await pilot.pause()
         assert app.result == {"name": "ok", "note": None}
+
+
+async def test_typing_goes_on_in_the_next_field_after_a_tab_sent_with_it() -> None:
+    app = _Form()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        # "Nights", tab, "late", ctrl+s at once: each field gets its own text, and the
+        # form is submitted after them (tab and ctrl+s are the screen's bindings)
+        _send_together(app, _typed("Nights") + [("tab", "\t")] + _typed("late") + [("ctrl+s", None)])
+        await pilot.pause()
+        await pilot.pause()
+        assert app.result == {"name": "Nights", "note": "late"}
+
+
+async def test_a_key_sent_after_esc_in_the_search_box_is_not_a_command_on_the_table(make_app, store) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        queue = await _search_box_open(pilot)
+        # "ref", Esc, "c" at once: Esc closes the box and focuses the table (the
+        # screen's binding); the "c" was typed before the associate saw the table
+        # again and does not claim its highlighted case
+        _send_together(app, _typed("ref") + [("escape", None), ("c", "c")])
+        await settle(pilot)
+        assert app.focused is queue.table
+        box = queue.query_one("#search")
+        assert box.display is False
+        assert store.sync_status().pending == 0
+        # nor is it left in the closed box, for its debounce to search for
+        assert box.value == ""
+        assert queue._apply_search() is False
+        assert queue.query_state.search == ""
 
 
 async def test_keys_typed_after_enter_in_the_macro_search_do_not_change_the_macro_picked(make_app) -> None:
@@ -172,8 +207,69 @@ async def test_keys_typed_after_enter_in_the_macro_search_do_not_change_the_macr
         search.value = ""
         await settle(pilot)
         # "still rev", Enter, then the search rewritten to "ban", all at once: the
-        # macro Enter was pressed on is the one picked
+        # macro Enter was pressed on is the one picked, and the keys typed after it
+        # are taken afterwards (the focus was still in the box)
         _send_together(app, _typed("still rev") + [("enter", "\r")] + [("backspace", None)] * 9 + _typed("ban"))
         await settle(pilot)
         assert reply.macro == wanted
-        assert search.value == "still rev"
+        assert search.value == "ban"
+
+
+async def test_keys_typed_after_enter_in_the_subject_are_kept() -> None:
+    app = _One(TextInput())
+    async with app.run_test() as pilot:
+        app.widget.focus()
+        await pilot.pause()
+        # nothing handles this field's Enter; "Re", Enter, " refund" at once
+        _send_together(app, _typed("Re") + [("enter", "\r")] + _typed(" refund"))
+        await pilot.pause()
+        assert app.widget.value == "Re refund"
+
+
+class _Slow(App):
+    """A text input in a container whose Submitted handler waits (an async handler)
+    until the test lets it go; it records the input's value it then sees."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.seen: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield TextInput(id="entry")
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        await self.gate.wait()
+        self.seen.append(self.query_one("#entry", TextInput).value)
+
+
+async def test_keys_after_enter_wait_until_every_handler_up_the_tree_is_done() -> None:
+    app = _Slow()
+    async with app.run_test() as pilot:
+        entry = app.query_one("#entry", TextInput)
+        entry.focus()
+        await pilot.pause()
+        _send_together(app, _typed("ab") + [("enter", "\r")] + _typed("cd"))
+        await pilot.pause()
+        assert entry.value == "ab"  # "cd" held while the app's handler runs
+        app.gate.set()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.seen == ["ab"]
+        assert entry.value == "abcd"
+
+
+async def test_a_prevented_submit_is_not_posted() -> None:
+    app = _Slow()
+    async with app.run_test() as pilot:
+        entry = app.query_one("#entry", TextInput)
+        entry.focus()
+        await pilot.pause()
+        with entry.prevent(Input.Submitted):
+            await entry.action_submit()
+        await pilot.press("x")
+        app.gate.set()
+        await pilot.pause()
+        assert app.seen == []
+        assert entry.value == "x"  # and nothing is held
