@@ -62,6 +62,14 @@ def _typed(text: str) -> list[tuple[str, str | None]]:
     return [("space" if c == " " else c, c) for c in text]
 
 
+def _assert_box_settled(queue: QueueScreen, text: str) -> None:
+    """The search box holds ``text``, the search is ``text``, and the box's debounce,
+    when it fires, has nothing else to apply."""
+    assert queue.query_one("#search").value == text
+    assert queue._apply_search() is False
+    assert queue.query_state.search == text
+
+
 async def _search_box_open(pilot) -> QueueScreen:  # type: ignore[no-untyped-def]
     """The queue, settled, with its search box open and focused ("/")."""
     await settle(pilot)
@@ -93,9 +101,7 @@ async def test_keys_typed_after_enter_in_the_search_box_are_not_searched_for(mak
         await settle(pilot)
         assert queue.query_state.search == "refund"
         # and the box's debounce, when it fires, has nothing else to apply
-        assert queue.query_one("#search").value == "refund"
-        assert queue._apply_search() is False
-        assert queue.query_state.search == "refund"
+        _assert_box_settled(queue, "refund")
 
 
 async def test_a_reply_draft_typed_with_corrections_at_once_reads_as_typed(make_app) -> None:
@@ -185,9 +191,7 @@ async def test_a_key_sent_after_esc_in_the_search_box_is_not_a_command_on_the_ta
         assert box.display is False
         assert store.sync_status().pending == 0
         # nor is it left in the closed box, for its debounce to search for
-        assert box.value == ""
-        assert queue._apply_search() is False
-        assert queue.query_state.search == ""
+        _assert_box_settled(queue, "")
 
 
 async def test_keys_typed_after_enter_in_the_macro_search_do_not_change_the_macro_picked(make_app) -> None:

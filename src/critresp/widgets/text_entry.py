@@ -37,6 +37,11 @@ class HoldEnded(Message, bubble=False):
     """Posted to a text entry itself: one of the holds on its keys has ended."""
 
 
+def _copy(event: events.Key | events.Paste) -> events.Key | events.Paste:
+    """A fresh copy of a key or paste (the one handed over ends where it was held)."""
+    return events.Key(event.key, event.character) if isinstance(event, events.Key) else events.Paste(event.text)
+
+
 class OrderedKeys:
     """Mixin for a text entry widget: the bindings of a key it does not take itself
     run in its key handler, in order with the characters it inserts -- its own
@@ -68,9 +73,7 @@ class OrderedKeys:
 
     def _held_back(self, event: events.Key | events.Paste) -> bool:
         if self._holds:
-            self._held.append(
-                events.Key(event.key, event.character) if isinstance(event, events.Key) else events.Paste(event.text)
-            )
+            self._held.append(_copy(event))
         elif not self._focus_left(event):
             return False
         event.stop()
@@ -85,8 +88,7 @@ class OrderedKeys:
             return False
         target = screen.focused
         if isinstance(target, OrderedKeys) and self.app.screen is screen:  # type: ignore[attr-defined]
-            again = events.Key(event.key, event.character) if isinstance(event, events.Key) else events.Paste(event.text)
-            target._forward_event(again.set_sender(self.app))  # type: ignore[attr-defined]
+            target._forward_event(_copy(event).set_sender(self.app))  # type: ignore[attr-defined]
         return True
 
     async def _on_key(self, event: events.Key) -> None:
